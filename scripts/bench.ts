@@ -1,0 +1,118 @@
+// npm run bench — measures the hot paths on the configured database (embedded by default) and
+// prints each figure beside the plan's target, our tighter goal and a baseline from the same run.
+// Exits non-zero when a plan target is missed. Works on its own ticker and cleans up after itself.
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { loadConfig } from '../server/config';
+import { openDatabase, type Database } from '../server/db/database';
+import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
+import { MarketDataService } from '../server/market-data/service';
+import type { Bar } from '../server/market-data/schema';
+
+const BENCH_TICKER = 'ZZBENCH';
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number; // the plan's: missing it fails the run
+  goal?: number; // ours: reported, not enforced
+  baseline?: string;
+  higherIsBetter?: boolean;
+}
+
+const figures: Figure[] = [];
+const ms = (start: number) => performance.now() - start;
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+function copyText(bars: Bar[]): string {
+  return bars.map((b) => `${b.ticker}\t${b.timeframe}\t${b.timestamp.toISOString()}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${b.vwap}\t${b.tradeCount}\n`).join('');
+}
+
+async function benchBars(db: Database) {
+  const service = new MarketDataService(db.pool);
+  // One year of regular-session minutes: ~98,000 bars, topped up to exactly 100,000 from the year before.
+  const sessions = sessionsBetween('2024-06-01', '2025-06-30');
+  const bars = simulateMinuteBars({ ticker: BENCH_TICKER, startPrice: 400, annualVol: 0.2, annualDrift: 0.05, minuteVolume: 1e5 }, sessions, 7).slice(-100_000);
+  const from = bars[0]!.timestamp;
+  const to = new Date(bars.at(-1)!.timestamp.getTime() + 60_000);
+  await db.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [BENCH_TICKER]);
+
+  // Baseline: raw COPY of the same rows into an identical table (same columns, keys, checks).
+  await db.pool.query(`DROP TABLE IF EXISTS bench_market_data_copy; CREATE TABLE bench_market_data_copy (LIKE market_data INCLUDING ALL)`);
+  const text = copyText(bars);
+  const client = await db.pool.connect();
+  let started = performance.now();
+  await pipeline(Readable.from([text]), client.query(copyFrom(`COPY bench_market_data_copy (ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count) FROM STDIN`)));
+  const copyMs = ms(started);
+  client.release();
+  await db.pool.query(`DROP TABLE bench_market_data_copy`);
+
+  started = performance.now();
+  const result = await service.upsertBars(bars);
+  const insertMs = ms(started);
+  if (result.inserted !== bars.length) throw new Error(`expected ${bars.length} inserted, got ${JSON.stringify(result)}`);
+  figures.push({ name: 'insert 100,000 bars (bulk upsert, validated)', value: insertMs, unit: 'ms', target: 5000, goal: 1000, baseline: `raw COPY ${copyMs.toFixed(0)} ms` });
+
+  started = performance.now();
+  await service.upsertBars(bars);
+  figures.push({ name: 're-upsert the same 100,000 bars (all unchanged)', value: ms(started), unit: 'ms', baseline: 'idempotent path: temp COPY + merge' });
+
+  await db.pool.query('ANALYZE market_data');
+  const explain = await db.pool.query(
+    `EXPLAIN (ANALYZE, FORMAT JSON) SELECT "timestamp", open, high, low, close, volume, vwap, trade_count FROM market_data
+     WHERE ticker = $1 AND timeframe = '1m' AND "timestamp" >= $2 AND "timestamp" < $3 ORDER BY "timestamp"`,
+    [BENCH_TICKER, from, to],
+  );
+  const serverMs = (explain.rows[0]['QUERY PLAN'][0] as { 'Execution Time': number })['Execution Time'];
+  const reads: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    started = performance.now();
+    const rows = await service.getBarsInRange(BENCH_TICKER, '1m', from, to);
+    reads.push(ms(started));
+    if (rows.length !== bars.length) throw new Error(`read ${rows.length} rows`);
+  }
+  reads.sort((a, b) => a - b);
+  figures.push({ name: 'read one year of 1m bars (100,000 rows, API shape), median of 5', value: percentile(reads, 50), unit: 'ms', target: 500, goal: 250, baseline: `same SQL inside PostgreSQL ${serverMs.toFixed(1)} ms` });
+
+  const latest: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    started = performance.now();
+    await service.getLatest(BENCH_TICKER, '1m');
+    latest.push(ms(started));
+  }
+  latest.sort((a, b) => a - b);
+  figures.push({ name: 'latest bar, median of 200 calls', value: percentile(latest, 50), unit: 'ms', target: 10, goal: 2 });
+  figures.push({ name: 'latest bar, p99 of 200 calls', value: percentile(latest, 99), unit: 'ms', target: 10 });
+
+  await db.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [BENCH_TICKER]);
+}
+
+function report(): boolean {
+  let ok = true;
+  console.log('\nQuantbase benchmark\n');
+  console.log('figure'.padEnd(66), 'value'.padStart(12), '  plan target', '  our goal', '  baseline');
+  for (const f of figures) {
+    const better = (a: number, b: number) => (f.higherIsBetter ? a >= b : a <= b);
+    const missed = f.target !== undefined && !better(f.value, f.target);
+    ok &&= !missed;
+    const cmp = f.higherIsBetter ? '>=' : '<';
+    const target = f.target === undefined ? '' : `${cmp} ${f.target} ${missed ? 'MISSED' : 'ok'}`;
+    const goal = f.goal === undefined ? '' : `${cmp} ${f.goal} ${better(f.value, f.goal) ? 'met' : 'not met'}`;
+    console.log(f.name.padEnd(66), `${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit}`.padStart(12), ` ${target.padEnd(13)}`, ` ${goal.padEnd(11)}`, ` ${f.baseline ?? ''}`);
+  }
+  return ok;
+}
+
+const db = await openDatabase(loadConfig({ ...process.env, SEED_DEMO: 'never' }));
+let ok = false;
+try {
+  console.log(`database: ${db.mode}, TimescaleDB ${db.timeSeries.timescaledb ? 'on' : 'off'}`);
+  await benchBars(db);
+  ok = report();
+} finally {
+  await db.close();
+}
+console.log(ok ? '\nall plan targets met' : '\nplan target missed');
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,60 @@
+// Process configuration, read once from the environment and validated, so a typo fails at start-up
+// with the variable's name instead of surfacing later as an obscure runtime error.
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z.string().trim().min(1).optional().catch(undefined);
+
+const envSchema = z.object({
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default('data'),
+  PORT: z.coerce.number<number>().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_MAX: z.coerce.number<number>().int().min(1).max(200).default(10),
+  EMBEDDED_PG_PORT: z.coerce.number<number>().int().min(1).max(65535).default(54329),
+  SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+  MATVIEW_REFRESH_SECONDS: z.coerce.number<number>().int().min(0).default(300),
+  /** Seconds between passes that fill in the outcome of predictions whose target time passed. */
+  PREDICTION_RESOLVE_SECONDS: z.coerce.number<number>().int().min(1).default(60),
+  RETENTION_YEARS: z.coerce.number<number>().int().min(1).default(5),
+  // API access
+  TRADING_BOT_API_KEY: optionalString,
+  ML_SERVICE_API_KEY: optionalString,
+  SESSION_TTL_HOURS: z.coerce.number<number>().positive().default(12),
+  SIGN_IN_TOKEN_TTL_HOURS: z.coerce.number<number>().positive().default(24),
+  /** Requests per minute: `default=600,anonymous=60,<scope>=<n>`; a key gets the highest of its scopes'. */
+  RATE_LIMITS: z.string().default('default=600,anonymous=60,admin=6000'),
+  RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
+  /** Comma-separated origins allowed to call the API from a browser; empty = same origin only. */
+  CORS_ORIGINS: z.string().default(''),
+  BODY_LIMIT: z.string().default('25mb'),
+  // Market-data ingestion (server/ingestion). The key falls back to the plan's NEXT_PUBLIC_ name.
+  POLYGON_API_KEY: optionalString,
+  NEXT_PUBLIC_POLYGON_API_KEY: optionalString,
+  POLYGON_BASE_URL: z.url().default('https://api.polygon.io'),
+  /** free = 5 requests/min; starter/developer = POLYGON_REQUESTS_PER_SECOND. */
+  POLYGON_PLAN: z.enum(['free', 'starter', 'developer']).default('free'),
+  // Paid plans are unlimited, but Polygon asks clients to stay under 100 requests a second.
+  POLYGON_REQUESTS_PER_SECOND: z.coerce.number<number>().positive().max(99).default(50),
+  /** off: no client-side pacing at all (only for the local fake server / bench). */
+  POLYGON_PACING: z.enum(['on', 'off']).default('on'),
+  POLYGON_MAX_RETRIES: z.coerce.number<number>().int().min(0).max(20).default(5),
+  /** Comma-separated tickers refreshed by the in-process scheduler; unset = no scheduler. */
+  REFRESH_TICKERS: optionalString,
+  /** Comma-separated timeframes to refresh; unset = all. */
+  REFRESH_TIMEFRAMES: optionalString,
+  /** Cron patterns in America/New_York, ';'-separated; ticks on non-trading days are skipped. */
+  REFRESH_CRON: z.string().trim().min(1).default('*/5 4-19 * * 1-5; 10 20 * * 1-5'),
+});
+
+export type AppConfig = z.infer<typeof envSchema> & { dataDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${fields}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateGaps } from '../ingestion/gaps';
+import { MarketDataRepository } from '../market-data/repository';
+import { TIMEFRAMES } from '../market-data/schema';
+import { PredictionRepository } from '../predictions/repository';
+import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { seedDemoData, type SeedSummary } from './seed';
+
+const NOW = new Date('2026-03-04T18:00:00Z'); // a Wednesday afternoon, mid-session
+const OPTIONS = { now: NOW, years: 0.25, intradaySessions: 5 };
+let a: TestDatabase;
+let b: TestDatabase;
+let summary: SeedSummary;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  summary = await seedDemoData(a, OPTIONS);
+  await seedDemoData(b, OPTIONS);
+});
+afterAll(() => Promise.all([a.drop(), b.drop()]));
+
+const fingerprint = async (db: TestDatabase, sql: string) => (await db.pool.query(sql)).rows[0].md5 as string;
+
+describe('demo data', () => {
+  it('is deterministic: the same options give byte-identical bars and predictions', async () => {
+    const bars = `SELECT md5(string_agg(concat_ws(',', ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count), ';' ORDER BY ticker, timeframe, "timestamp")) FROM market_data`;
+    const predictions = `SELECT md5(string_agg(concat_ws(',', p.ticker, p.timeframe, m.name, m.version, p.prediction_time, p.target_time, p.predicted_direction, p.confidence, p.is_correct), ';' ORDER BY m.name, m.version, p.prediction_time)) FROM predictions p JOIN models m ON m.id = p.model_id`;
+    expect(await fingerprint(a, bars)).toBe(await fingerprint(b, bars));
+    expect(await fingerprint(a, predictions)).toBe(await fingerprint(b, predictions));
+  });
+
+  it('ends with the last session completed before `now` and trades only inside NYSE sessions', async () => {
+    expect(summary.to).toBe('2026-03-03');
+    const repo = new MarketDataRepository(a.pool);
+    for (const timeframe of TIMEFRAMES) {
+      const stored = await repo.getBarsInRange('SPY', timeframe, new Date(0), NOW);
+      expect(stored.length, timeframe).toBeGreaterThan(0);
+      const report = validateGaps(
+        stored.map((bar) => ({ ...bar, timestamp: new Date(bar.timestamp) })),
+        { timeframe, from: new Date(stored[0]!.timestamp), to: new Date(stored.at(-1)!.timestamp), extended: false },
+      );
+      expect(report.totals.outsideSession, timeframe).toBe(0);
+      expect(report.totals.missingSessions, timeframe).toBe(0);
+      expect(report.outages, timeframe).toEqual([]);
+    }
+  });
+
+  it('registers one active model per ticker and timeframe', async () => {
+    const { rows } = await a.pool.query(`SELECT ticker, timeframe, count(*) FILTER (WHERE is_active)::int AS active FROM models GROUP BY 1, 2`);
+    expect(rows.length).toBe(8);
+    expect(rows.every((r) => r.active === 1)).toBe(true);
+  });
+
+  it('resolves every prediction whose target has passed, so accuracy has real numbers', async () => {
+    const { rows } = await a.pool.query(
+      // Overdue = target passed and the outcome bar is stored, yet not resolved.
+      `SELECT count(*) FILTER (WHERE target_time <= $1 AND resolved_at IS NULL AND EXISTS (
+                SELECT 1 FROM market_data m WHERE m.ticker = p.ticker AND m.timeframe = p.timeframe
+                  AND m."timestamp" >= p.prediction_time AND m."timestamp" < p.target_time))::int AS overdue,
+              count(*) FILTER (WHERE target_time > $1 AND resolved_at IS NOT NULL)::int AS premature,
+              count(*) FILTER (WHERE resolved_at IS NULL)::int AS pending
+       FROM predictions p`,
+      [NOW],
+    );
+    expect(rows[0]).toMatchObject({ overdue: 0, premature: 0 });
+    expect(rows[0].pending).toBeGreaterThan(0); // the latest calls still wait for their target
+    const accuracy = await new PredictionRepository(a.pool).accuracy({ ticker: 'SPY', timeframe: '1h' });
+    const active = accuracy.find((r) => r.modelName === 'spy-1h-gbm-direction' && r.modelVersion === '2.0.0')!;
+    expect(active.resolved).toBeGreaterThan(20);
+    expect(active.hitRate).toBeGreaterThan(0.45);
+    expect(active.hitRate).toBeLessThan(0.8);
+  });
+});

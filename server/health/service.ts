@@ -1,0 +1,62 @@
+// The health report: which database, which mode, whether the schema is current, how much data.
+import type pg from 'pg';
+import type { DatabaseMode } from '../db/database';
+import { migrationStatus } from '../db/migrate';
+import type { TimeSeriesMode } from '../db/timescale';
+import { HealthRepository } from './repository';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  uptimeSeconds: number;
+  database: {
+    mode: DatabaseMode;
+    postgresVersion: string;
+    timescaledb: boolean;
+    timescaledbVersion: string | null;
+    migrations: { applied: number; pending: string[]; edited: string[]; failed: string[] };
+    rowCounts: Record<string, number>;
+  };
+}
+
+export class HealthService {
+  private readonly repository: HealthRepository;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly mode: DatabaseMode,
+    private readonly timeSeries: TimeSeriesMode,
+  ) {
+    this.repository = new HealthRepository(pool);
+  }
+
+  async report(): Promise<HealthReport> {
+    const [postgresVersion, rowCounts, migrations] = await Promise.all([
+      this.repository.serverVersion(),
+      this.repository.rowCounts(),
+      migrationStatus(this.pool),
+    ]);
+    const schemaCurrent = migrations.pending.length + migrations.edited.length + migrations.failed.length === 0;
+    return {
+      status: schemaCurrent ? 'ok' : 'degraded',
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      database: {
+        mode: this.mode,
+        postgresVersion,
+        timescaledb: this.timeSeries.timescaledb,
+        timescaledbVersion: this.timeSeries.extensionVersion,
+        migrations: {
+          applied: migrations.applied.length,
+          pending: migrations.pending,
+          edited: migrations.edited,
+          failed: migrations.failed,
+        },
+        rowCounts,
+      },
+    };
+  }
+
+  isEmpty(): Promise<boolean> {
+    return this.repository.isEmpty();
+  }
+}

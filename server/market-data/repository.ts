@@ -1,0 +1,241 @@
+// SQL for market_data. The hot paths (bulk upsert, range reads) bypass per-row ORM work: COPY into
+// a temp table then one set-based upsert; reads decode plain arrays of numbers.
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { decodeBarCopy } from './binary-copy';
+import { barViolations, type Bar, type Timeframe } from './schema';
+
+export class InvalidBarError extends Error {
+  constructor(
+    readonly index: number,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`bar ${index}: ${field}: ${reason}`);
+    this.name = 'InvalidBarError';
+  }
+}
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** A bar as read back: the timestamp as Unix milliseconds keeps decoding cheap on 100k-row reads. */
+export interface StoredBar {
+  timestamp: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap: number | null;
+  tradeCount: number | null;
+}
+
+export interface DailySummaryRow {
+  day: Date;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  barCount: number;
+}
+
+export interface Coverage {
+  ticker: string;
+  timeframe: Timeframe;
+  count: number;
+  earliest: Date;
+  latest: Date;
+}
+
+const BAR_COLUMNS = 'ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count';
+const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_count`;
+/** A SQL string literal (standard_conforming_strings is on in every supported PostgreSQL). */
+const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** Rejects the whole batch on the first invalid or repeated bar, naming its index and field. */
+export function assertValidBatch(bars: readonly Bar[]): void {
+  const seen = new Map<string, number>();
+  bars.forEach((bar, index) => {
+    const violation = barViolations(bar)[0];
+    if (violation) throw new InvalidBarError(index, violation.field, violation.message);
+    const key = `${bar.ticker}|${bar.timeframe}|${bar.timestamp.getTime()}`;
+    const first = seen.get(key);
+    if (first !== undefined) throw new InvalidBarError(index, 'timestamp', `duplicates bar ${first} (same ticker, timeframe and timestamp)`);
+    seen.set(key, index);
+  });
+}
+
+function* copyLines(bars: readonly Bar[]): Generator<string> {
+  const chunk: string[] = [];
+  for (const b of bars) {
+    chunk.push(
+      `${b.ticker}\t${b.timeframe}\t${b.timestamp.toISOString()}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${b.vwap ?? '\\N'}\t${b.tradeCount ?? '\\N'}\n`,
+    );
+    if (chunk.length === 5000) yield chunk.splice(0).join('');
+  }
+  if (chunk.length > 0) yield chunk.join('');
+}
+
+async function copyBars(client: pg.PoolClient, table: string, bars: readonly Bar[]): Promise<void> {
+  await pipeline(Readable.from(copyLines(bars)), client.query(copyFrom(`COPY ${table} (${BAR_COLUMNS}) FROM STDIN`)));
+}
+
+export class MarketDataRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Inserts or updates bars keyed on (ticker, timeframe, timestamp), all or nothing. Identical
+   * rows are left untouched, so re-running an ingestion writes nothing.
+   */
+  async upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
+    assertValidBatch(bars);
+    if (bars.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = (await this.tryCopyNew(client, bars)) ?? (await this.copyAndMerge(client, bars));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Fast path for new data (the common ingestion case): COPY straight into market_data. If any
+   * key already exists the savepoint is rolled back and the caller merges instead.
+   */
+  private async tryCopyNew(client: pg.PoolClient, bars: readonly Bar[]): Promise<UpsertResult | null> {
+    await client.query('SAVEPOINT copy_new');
+    try {
+      await copyBars(client, 'market_data', bars);
+      await client.query('RELEASE SAVEPOINT copy_new');
+      return { inserted: bars.length, updated: 0, unchanged: 0 };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error; // only a key clash falls back
+      await client.query('ROLLBACK TO SAVEPOINT copy_new');
+      return null;
+    }
+  }
+
+  /** COPY into a temp table, then one upsert that leaves identical rows untouched. */
+  private async copyAndMerge(client: pg.PoolClient, bars: readonly Bar[]): Promise<UpsertResult> {
+    await client.query(`CREATE TEMP TABLE bars_in (LIKE market_data INCLUDING DEFAULTS) ON COMMIT DROP`);
+    await copyBars(client, 'bars_in', bars);
+    const { rows } = await client.query<{ inserted: number; written: number }>(`
+      WITH written AS (
+        INSERT INTO market_data (${BAR_COLUMNS})
+        SELECT ${BAR_COLUMNS} FROM bars_in
+        ON CONFLICT (ticker, timeframe, "timestamp") DO UPDATE
+          SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+              volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count
+          WHERE (market_data.open, market_data.high, market_data.low, market_data.close,
+                 market_data.volume, market_data.vwap, market_data.trade_count)
+             IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
+                 EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trade_count)
+        RETURNING (xmax = 0) AS is_insert
+      )
+      SELECT count(*) FILTER (WHERE is_insert)::int AS inserted, count(*)::int AS written FROM written`);
+    const { inserted, written } = rows[0]!;
+    return { inserted, updated: written - inserted, unchanged: bars.length - written };
+  }
+
+  /** The plan's getHistoricalBars: the `limit` bars up to `endDate` (inclusive), oldest first. */
+  async getHistoricalBars(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): Promise<StoredBar[]> {
+    return this.copyBars(
+      `SELECT * FROM (
+         SELECT ${COPY_COLUMNS} FROM market_data
+         WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)} AND "timestamp" <= ${endDate ? lit(endDate.toISOString()) : "'infinity'"}
+         ORDER BY "timestamp" DESC LIMIT ${Math.trunc(limit)}
+       ) recent ORDER BY "timestamp"`,
+    );
+  }
+
+  /** Bars with from <= timestamp < to, oldest first. */
+  async getBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): Promise<StoredBar[]> {
+    return this.copyBars(
+      `SELECT ${COPY_COLUMNS} FROM market_data
+       WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)}
+         AND "timestamp" >= ${lit(from.toISOString())} AND "timestamp" < ${lit(to.toISOString())}
+       ORDER BY "timestamp"${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`,
+    );
+  }
+
+  async getLatest(ticker: string, timeframe: Timeframe): Promise<StoredBar | null> {
+    const { rows } = await this.pool.query({
+      text: `SELECT (extract(epoch from "timestamp") * 1000)::float8, open, high, low, close, volume, vwap, trade_count
+             FROM market_data WHERE ticker = $1 AND timeframe = $2 ORDER BY "timestamp" DESC LIMIT 1`,
+      values: [ticker, timeframe],
+      rowMode: 'array',
+    });
+    const row = rows[0] as [number, number, number, number, number, number, number | null, number | null] | undefined;
+    if (!row) return null;
+    const [timestamp, open, high, low, close, volume, vwap, tradeCount] = row;
+    return { timestamp, open, high, low, close, volume, vwap, tradeCount };
+  }
+
+  /** The plan's getDataGaps: per ticker/timeframe how many bars, earliest and latest. */
+  async getCoverage(filter: { ticker?: string; timeframe?: Timeframe } = {}): Promise<Coverage[]> {
+    const { rows } = await this.pool.query<Coverage>(
+      `SELECT ticker, timeframe, count(*)::int AS count, min("timestamp") AS earliest, max("timestamp") AS latest
+       FROM market_data
+       WHERE ($1::text IS NULL OR ticker = $1) AND ($2::text IS NULL OR timeframe = $2)
+       GROUP BY ticker, timeframe ORDER BY ticker, timeframe`,
+      [filter.ticker ?? null, filter.timeframe ?? null],
+    );
+    return rows;
+  }
+
+  /** Daily OHLCV from `daily_market_summary` (continuous aggregate or materialized view). */
+  async getDailySummary(ticker: string, from?: Date, to?: Date): Promise<DailySummaryRow[]> {
+    const { rows } = await this.pool.query<DailySummaryRow>(
+      `SELECT day, open, high, low, close, volume, bar_count::int AS "barCount"
+       FROM daily_market_summary
+       WHERE ticker = $1 AND ($2::timestamptz IS NULL OR day >= $2) AND ($3::timestamptz IS NULL OR day < $3)
+       ORDER BY day`,
+      [ticker, from ?? null, to ?? null],
+    );
+    return rows;
+  }
+
+  async listTickers(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ ticker: string }>(
+      // Loose index scan: one index probe per ticker instead of reading every bar.
+      `WITH RECURSIVE t AS (
+         (SELECT ticker FROM market_data ORDER BY ticker LIMIT 1)
+         UNION ALL
+         SELECT (SELECT ticker FROM market_data WHERE ticker > t.ticker ORDER BY ticker LIMIT 1) FROM t WHERE t.ticker IS NOT NULL
+       ) SELECT ticker FROM t WHERE ticker IS NOT NULL`,
+    );
+    return rows.map((r) => r.ticker);
+  }
+
+  /**
+   * Streams a bar query out as binary COPY and decodes it (binary-copy.ts). COPY takes no bind
+   * parameters, so callers inline values through `lit()` (escaped literals of validated input).
+   */
+  private async copyBars(query: string): Promise<StoredBar[]> {
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) chunks.push(chunk as Buffer);
+      return decodeBarCopy(Buffer.concat(chunks));
+    } catch (error) {
+      failure = error as Error;
+      throw error;
+    } finally {
+      client.release(failure); // a connection that failed mid-COPY is discarded, not reused
+    }
+  }
+}
