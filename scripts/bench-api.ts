@@ -1,0 +1,86 @@
+// npm run bench:api — end-to-end latency of the REST API: the real server (a child process,
+// `server/main.ts`) on the configured database with demo data, driven by autocannon at 50
+// concurrent connections. Prints req/s, median and p99; exits non-zero when the plan's target
+// (predictions under 100 ms) is missed.
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { loadConfig } from '../server/config';
+import { openDatabase } from '../server/db/database';
+import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
+import { MarketDataRepository } from '../server/market-data/repository';
+import { createServices } from '../server/services';
+import { freePort } from '../server/testing/postgres';
+
+const CONNECTIONS = 50;
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RANGE_TICKER = 'ZZAPIBENCH';
+
+const config = loadConfig({ ...process.env, SEED_DEMO: 'auto' });
+const port = await freePort();
+// The server owns the database; this process shares it (embedded cluster or DATABASE_URL).
+const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMITS: 'default=100000000' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((resolve, reject) => {
+  server.stdout.on('data', (d: Buffer) => d.toString().includes('Quantbase is running') && resolve());
+  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+const base = `http://127.0.0.1:${port}`;
+
+const db = await openDatabase(config);
+const services = createServices(db, config);
+const { key } = await services.auth.createKey('bench-api', ['admin'], new Date(Date.now() + 3_600_000));
+const headers = { authorization: `Bearer ${key}` };
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  target?: number;
+  goal: string;
+}
+const rows: Row[] = [];
+
+async function load(name: string, path: string, target?: number, goal = 'median < 5 ms, p99 < 25 ms') {
+  const result = await autocannon({ url: base + path, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  rows.push({ name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, target, goal });
+}
+
+let ok = false;
+try {
+  await load('GET /api/predictions/latest?ticker=SPY&timeframe=1h', '/api/predictions/latest?ticker=SPY&timeframe=1h', 100);
+  await load('GET /api/market-data?ticker=SPY&timeframe=1h&limit=100', '/api/market-data?ticker=SPY&timeframe=1h&limit=100');
+
+  // One year of 1m bars through the whole stack (auth, rate limit, validation, JSON), one at a time.
+  const bars = simulateMinuteBars({ ticker: RANGE_TICKER, startPrice: 300, annualVol: 0.2, annualDrift: 0, minuteVolume: 1e5 }, sessionsBetween('2024-06-01', '2025-06-30'), 3).slice(-100_000);
+  await new MarketDataRepository(db.pool).upsertBars(bars);
+  const url = `${base}/api/market-data/range?ticker=${RANGE_TICKER}&timeframe=1m&from=${bars[0]!.timestamp.toISOString()}&to=2025-07-01T00:00:00Z`;
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    const body = (await (await fetch(url, { headers })).json()) as { count: number };
+    times.push(performance.now() - started);
+    if (body.count !== bars.length) throw new Error(`range returned ${body.count} bars`);
+  }
+  times.sort((a, b) => a - b);
+  rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 500, goal: '< 250 ms' });
+
+  console.log(`\nREST API under load: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route (database: ${db.mode})\n`);
+  console.log('route'.padEnd(62), 'req/s'.padStart(9), 'median'.padStart(10), 'p99'.padStart(10), '  plan target', '  our goal');
+  ok = true;
+  for (const r of rows) {
+    const missed = r.target !== undefined && r.p50 > r.target;
+    ok &&= !missed;
+    console.log(r.name.padEnd(62), r.rps.toFixed(0).padStart(9), `${r.p50.toFixed(1)} ms`.padStart(10), `${r.p99.toFixed(1)} ms`.padStart(10), `  ${r.target ? `< ${r.target} ms ${missed ? 'MISSED' : 'ok'}` : ''}`.padEnd(15), ` ${r.goal}`);
+  }
+} finally {
+  await db.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [RANGE_TICKER]);
+  await services.auth.revokeKey('bench-api');
+  await db.close();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+}
+process.exit(ok ? 0 : 1);

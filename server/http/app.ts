@@ -1,0 +1,113 @@
+// The Express host: tRPC for the SPA under /trpc, the REST/OpenAPI adapter for bots under /api,
+// sign-in under /auth, Prometheus at /metrics, and the built SPA with history fallback.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import cors from 'cors';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type pg from 'pg';
+import * as trpcExpress from '@trpc/server/adapters/express';
+import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to-openapi';
+import type { AppConfig } from '../config';
+import { toTRPCError } from '../errors';
+import { logger } from '../logger';
+import { appRouter } from '../router';
+import type { Services } from '../services';
+import type { Context } from '../trpc';
+import { authenticate, type AuthenticatedRequest } from './authenticate';
+import { authRoutes } from './auth-routes';
+import { docsRoutes } from './docs';
+import { httpMetrics, registerPoolMetrics, registry } from './metrics';
+import { createRateLimiter } from './rate-limit';
+
+const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');
+
+export interface AppOptions {
+  services: Services;
+  pool: pg.Pool;
+  config: Pick<AppConfig, 'RATE_LIMITS' | 'RATE_LIMIT_STORE' | 'CORS_ORIGINS' | 'BODY_LIMIT'>;
+}
+
+export const openApiDocument = generateOpenApiDocument(appRouter, {
+  title: 'Quantbase API',
+  description:
+    'REST API for trading bots and ML services. Authenticate with `Authorization: Bearer <API key>`. ' +
+    'Successful responses are `{ "success": true, ... }`; errors are `{ "success": false, "error": "...", "details"?: [...] }`.',
+  version: '0.1.0',
+  baseUrl: '/api',
+  securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' } },
+});
+
+export function createApp({ services, pool, config }: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  registerPoolMetrics(pool);
+
+  app.use(httpMetrics);
+  app.use(
+    pinoHttp({
+      logger,
+      quietReqLogger: true, // request logs carry only reqId, the rest is in the completion line
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/metrics' },
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
+  app.use(cookieParser());
+  app.use(authenticate(services.auth));
+
+  const limiter = createRateLimiter({ spec: config.RATE_LIMITS, store: config.RATE_LIMIT_STORE, pool });
+  app.use(['/api', '/trpc', '/auth'], limiter.middleware);
+
+  const createContext = ({ req }: { req: express.Request }): Context => {
+    const r = req as AuthenticatedRequest;
+    return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: String(req.id), log: req.log };
+  };
+
+  app.use('/auth', authRoutes(services.auth));
+  app.use('/trpc', express.json({ limit: config.BODY_LIMIT }), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));
+
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/api/docs', docsRoutes());
+  app.use('/api', express.json({ limit: config.BODY_LIMIT }), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  if (fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+    app.use(express.static(WEB_DIST, { index: false, maxAge: '1h' }));
+    app.get('/{*splat}', (_req, res) => res.sendFile(path.join(WEB_DIST, 'index.html')));
+  }
+  app.use(errorHandler);
+  return app;
+}
+
+/** Body-parser, database and unexpected errors as JSON, without internals. */
+const errorHandler: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, _next) => {
+  if (error.type === 'entity.too.large') {
+    res.status(413).json({ success: false, error: 'Request body too large' });
+  } else if (error.type === 'entity.parse.failed') {
+    res.status(400).json({ success: false, error: 'Malformed JSON body' });
+  } else if (toTRPCError(error).code === 'SERVICE_UNAVAILABLE') {
+    res.status(503).set('Retry-After', '5').json({ success: false, error: 'The database is unavailable; retry shortly' });
+  } else {
+    req.log.error({ err: error }, 'unhandled error');
+    res.status(500).json({ success: false, error: 'Internal error' });
+  }
+};

@@ -1,0 +1,73 @@
+// Model-registry use cases: registration (name + version unique), deployment (one active model per
+// series, reporting the one it replaced) and live accuracy measured on stored predictions.
+import { TRPCError } from '@trpc/server';
+import type pg from 'pg';
+import { Prisma, type PrismaClient } from '../db/generated/client';
+import type { Timeframe } from '../market-data/schema';
+import { PredictionRepository } from '../predictions/repository';
+import { toIso, type HitStats } from '../predictions/schema';
+import { ModelRepository, type ModelRecord } from './repository';
+import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+
+export function toModelRow(m: ModelRecord): ModelRow {
+  return {
+    ...m,
+    timeframe: m.timeframe as Timeframe | null,
+    hyperparameters: m.hyperparameters as ModelRow['hyperparameters'],
+    metrics: m.metrics as ModelRow['metrics'],
+    trainingStart: toIso(m.trainingStart),
+    trainingEnd: toIso(m.trainingEnd),
+    trainedAt: toIso(m.trainedAt),
+    deployedAt: toIso(m.deployedAt),
+    createdAt: toIso(m.createdAt),
+    updatedAt: toIso(m.updatedAt),
+  };
+}
+
+const notFound = (id: string) => new TRPCError({ code: 'NOT_FOUND', message: `Model ${id} is not registered` });
+
+export class ModelService {
+  readonly repository: ModelRepository;
+  private readonly predictions: PredictionRepository;
+
+  constructor(prisma: PrismaClient, pool: pg.Pool) {
+    this.repository = new ModelRepository(prisma);
+    this.predictions = new PredictionRepository(pool);
+  }
+
+  async list(query: ModelListQuery): Promise<ModelRow[]> {
+    return (await this.repository.list(query)).map(toModelRow);
+  }
+
+  async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats }> {
+    const [model, liveAccuracy] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
+    if (!model) throw notFound(id);
+    return { ...toModelRow(model), liveAccuracy };
+  }
+
+  async register({ hyperparameters, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
+    try {
+      return toModelRow(
+        await this.repository.create({
+          ...input,
+          // zod checked these are JSON objects; absent (or null) leaves the column NULL.
+          hyperparameters: (hyperparameters ?? undefined) as Prisma.InputJsonObject | undefined,
+          metrics: (metrics ?? undefined) as Prisma.InputJsonObject | undefined,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new TRPCError({ code: 'CONFLICT', message: `Model ${input.name}@${input.version} is already registered`, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Makes the model the only active one of its series; deploying the active model changes nothing. */
+  async deploy(modelId: string): Promise<{ model: ModelRow; alreadyActive: boolean; previousActiveModelId: string | null }> {
+    const result = await this.repository.activate(modelId);
+    if (!result) throw notFound(modelId);
+    const alreadyActive = result.previousId === modelId;
+    return { model: toModelRow(result.model), alreadyActive, previousActiveModelId: alreadyActive ? null : result.previousId };
+  }
+}

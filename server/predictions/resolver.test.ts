@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestCallers, type TestCallers } from '../testing/caller';
+import { RESOLVER_LOCK } from './repository';
+import { startPredictionResolver } from './service';
+
+let t: TestCallers;
+let modelId: string;
+const T0 = Date.UTC(2025, 5, 2, 14, 0);
+
+beforeAll(async () => {
+  t = await createTestCallers();
+  ({ model: { id: modelId } } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
+});
+afterAll(() => t.db.drop());
+
+/** One due SPY 1h prediction (UP from 100) and its outcome bar (close 102), `hours` after T0. */
+async function duePrediction(hours: number) {
+  const time = new Date(T0 + hours * 3_600_000);
+  await t.services.marketData.upsertBars([{ ticker: 'SPY', timeframe: '1h', timestamp: time, open: 100, high: 103, low: 99, close: 102, volume: 1 }]);
+  await t.services.predictions.create({
+    modelId,
+    ticker: 'SPY',
+    timeframe: '1h',
+    predictionTime: time,
+    targetTime: new Date(time.getTime() + 3_600_000),
+    predictedDirection: 'UP',
+    confidence: 0.7,
+    basePrice: 100,
+  });
+}
+
+const pending = async () =>
+  (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE resolved_at IS NULL')).rows[0]!.n;
+
+describe('prediction resolver', () => {
+  beforeEach(() => t.db.pool.query('TRUNCATE predictions, market_data, system_metrics'));
+
+  it('skips while another instance holds the lock, and resolves once it is free', async () => {
+    await duePrediction(0);
+    const other = await t.db.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1, $2)', [...RESOLVER_LOCK]);
+      expect(await t.services.predictions.repository.resolveDueExclusive()).toBeNull();
+      expect(await pending()).toBe(1);
+      await other.query('COMMIT');
+    } finally {
+      other.release();
+    }
+    expect(await t.services.predictions.repository.resolveDueExclusive()).toBe(1);
+    expect(await pending()).toBe(0);
+  });
+
+  it('runs on its interval, records each run as a metric, and stops', async () => {
+    await duePrediction(1);
+    await duePrediction(2);
+    const runs = async () => (await t.services.systemMetrics.list('prediction_resolver.resolved')).map((p) => p.metricValue);
+    const resolver = startPredictionResolver(t.services, { intervalSeconds: 0.05 });
+    try {
+      await expect.poll(runs, { timeout: 5000, interval: 50 }).toContain(0); // a run after the one that resolved both
+    } finally {
+      await resolver.stop();
+    }
+    expect((await runs())[0]).toBe(2);
+    const after = (await runs()).length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await runs()).toHaveLength(after);
+    expect(await pending()).toBe(0);
+    const { rows } = await t.db.pool.query<{ correct: boolean }>('SELECT is_correct AS correct FROM predictions');
+    expect(rows.map((r) => r.correct)).toEqual([true, true]);
+  });
+});

@@ -1,0 +1,229 @@
+// The prediction concepts, one zod schema each, shared by tRPC, REST and the SPA. Also the wire
+// helpers the models and trading domains reuse: ISO timestamps and opaque keyset cursors.
+import { z } from 'zod';
+import { LimitSchema, QueryDateSchema, SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+
+export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
+export const DirectionSchema = z.enum(DIRECTIONS);
+export type Direction = z.infer<typeof DirectionSchema>;
+
+// ---- wire helpers -----------------------------------------------------------------------------
+
+/** Outputs carry instants as ISO-8601 UTC strings (REST is plain JSON, see market-data's BarRowSchema). */
+export const IsoDateTimeSchema = z.iso.datetime();
+
+export function toIso(date: Date): string;
+export function toIso(date: Date | null): string | null;
+export function toIso(date: Date | null): string | null {
+  return date && date.toISOString();
+}
+
+/** Position of the last row of a page in a (time DESC, id DESC) keyset. */
+export interface PageCursor {
+  time: Date;
+  id: string;
+}
+
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.time.toISOString(), cursor.id])).toString('base64url');
+}
+
+/**
+ * One page of a keyset listing: `rows` were fetched with limit + 1, so an extra row means there
+ * is a next page, which starts after the last row served.
+ */
+export function toPage<T, R>(rows: readonly T[], limit: number, cursorOf: (row: T) => PageCursor, toRow: (row: T) => R) {
+  const served = rows.slice(0, limit);
+  const last = served.at(-1);
+  return { items: served.map(toRow), nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}
+
+/** An opaque `nextCursor` from a previous page, decoded; anything else is a 400. */
+export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(time as string);
+    if (typeof time === 'string' && typeof id === 'string' && z.uuid().safeParse(id).success && !Number.isNaN(date.getTime())) {
+      return { time: date, id };
+    }
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'cursor must be a nextCursor returned by a previous page' });
+  return z.NEVER;
+});
+
+export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor: CursorSchema.optional() });
+
+// ---- inputs -----------------------------------------------------------------------------------
+
+const ProbabilitySchema = z.number().min(0).max(1);
+const InstantSchema = z.coerce.date<Date | string | number>();
+
+/** A prediction as an ML service sends it; the model is identified separately. */
+const PredictionFieldsSchema = z.object({
+  ticker: TickerSchema,
+  timeframe: TimeframeSchema,
+  predictionTime: InstantSchema,
+  targetTime: InstantSchema,
+  predictedDirection: DirectionSchema,
+  confidence: ProbabilitySchema,
+  probability: ProbabilitySchema.nullish(),
+  predictedPrice: z.number().positive().nullish(),
+  predictedChange: z.number().nullish(),
+  basePrice: z.number().positive().nullish().describe('Close at predictionTime; needed to resolve the outcome'),
+  features: z.record(z.string(), z.unknown()).nullish(),
+});
+
+const targetAfterPrediction = (p: { predictionTime: Date; targetTime: Date }) => p.targetTime > p.predictionTime;
+const targetAfterPredictionIssue = { path: ['targetTime'], message: 'targetTime must be after predictionTime' };
+
+export const NewPredictionSchema = PredictionFieldsSchema.extend({ modelId: z.uuid() }).refine(targetAfterPrediction, targetAfterPredictionIssue);
+export type NewPredictionInput = z.infer<typeof NewPredictionSchema>;
+
+export const MAX_BATCH = 5000;
+
+export const PredictionBatchInputSchema = z.object({ predictions: z.array(NewPredictionSchema).min(1).max(MAX_BATCH) });
+
+export const ModelRefSchema = z.object({ name: z.string().min(1), version: z.string().min(1) });
+
+/** The ML service's push: the model by id or by name + version, for the batch or per prediction. */
+export const WebhookInputSchema = z
+  .object({
+    modelId: z.uuid().optional(),
+    model: ModelRefSchema.optional(),
+    predictions: z
+      .array(PredictionFieldsSchema.extend({ modelId: z.uuid().optional() }).refine(targetAfterPrediction, targetAfterPredictionIssue))
+      .min(1)
+      .max(MAX_BATCH),
+  })
+  .refine((w) => w.modelId || w.model || w.predictions.every((p) => p.modelId), {
+    path: ['model'],
+    message: 'identify the model: modelId, model { name, version }, or a modelId on every prediction',
+  });
+export type WebhookInput = z.infer<typeof WebhookInputSchema>;
+
+export const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
+
+const PredictionFilterSchema = z.object({
+  ticker: TickerSchema.optional(),
+  timeframe: TimeframeSchema.optional(),
+  modelId: z.uuid().optional(),
+  from: QueryDateSchema.optional().describe('predictionTime >= from'),
+  to: QueryDateSchema.optional().describe('predictionTime < to'),
+});
+export type PredictionFilter = z.infer<typeof PredictionFilterSchema>;
+
+export const PredictionListQuerySchema = PredictionFilterSchema.extend({
+  status: z.enum(PREDICTION_STATUSES).optional(),
+  ...PageQuerySchema.shape,
+});
+export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
+
+export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(100, 10) });
+
+export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
+export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
+
+// ---- outputs ----------------------------------------------------------------------------------
+
+export const PredictionRowSchema = z.object({
+  id: z.uuid(),
+  modelId: z.uuid(),
+  ticker: z.string(),
+  timeframe: TimeframeSchema,
+  predictionTime: IsoDateTimeSchema,
+  targetTime: IsoDateTimeSchema,
+  predictedDirection: DirectionSchema,
+  confidence: z.number(),
+  probability: z.number().nullable(),
+  predictedPrice: z.number().nullable(),
+  predictedChange: z.number().nullable(),
+  basePrice: z.number().nullable(),
+  actualDirection: DirectionSchema.nullable(),
+  actualPrice: z.number().nullable(),
+  actualChange: z.number().nullable(),
+  isCorrect: z.boolean().nullable(),
+  resolvedAt: IsoDateTimeSchema.nullable(),
+  features: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: IsoDateTimeSchema,
+});
+export type PredictionRow = z.infer<typeof PredictionRowSchema>;
+
+/** The plan's latest-prediction item: the prediction plus `model: { name, algorithm, accuracy, version }`. */
+export const LatestPredictionSchema = PredictionRowSchema.extend({
+  model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string() }),
+});
+export type LatestPrediction = z.infer<typeof LatestPredictionSchema>;
+
+export const LatestResponseSchema = z.object({
+  success: z.literal(true),
+  count: z.number(),
+  predictions: z.array(LatestPredictionSchema),
+  timestamp: IsoDateTimeSchema,
+});
+
+export const PredictionListResponseSchema = z.object({
+  success: z.literal(true),
+  count: z.number(),
+  predictions: z.array(PredictionRowSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const CreatePredictionResponseSchema = z.object({
+  success: z.literal(true),
+  created: z.boolean().describe('false when this prediction was already stored (a retried request)'),
+  prediction: PredictionRowSchema,
+});
+
+export const BatchResponseSchema = z.object({
+  success: z.literal(true),
+  received: z.number(),
+  created: z.number(),
+  existing: z.number(),
+  predictions: z.array(PredictionRowSchema).describe('The stored rows, in request order'),
+});
+
+/** Hit rate and mean confidence of a set of predictions. */
+export const HitStatsSchema = z.object({
+  total: z.number(),
+  resolved: z.number(),
+  correct: z.number(),
+  hitRate: z.number().nullable().describe('correct / resolved; null before any is resolved'),
+  avgConfidence: z.number().nullable(),
+});
+export type HitStats = z.infer<typeof HitStatsSchema>;
+
+export const AccuracyResponseSchema = z.object({
+  success: z.literal(true),
+  models: z.array(
+    HitStatsSchema.extend({ modelId: z.uuid(), modelName: z.string(), modelVersion: z.string(), ticker: z.string(), timeframe: TimeframeSchema }),
+  ),
+  overTime: z.array(
+    z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() }),
+  ),
+  calibration: z.array(
+    z.object({
+      modelId: z.uuid(),
+      lower: z.number(),
+      upper: z.number(),
+      count: z.number(),
+      avgConfidence: z.number(),
+      hitRate: z.number(),
+    }),
+  ),
+  directions: z.array(
+    z.object({
+      modelId: z.uuid(),
+      direction: DirectionSchema,
+      predicted: z.number(),
+      actual: z.number(),
+      truePositives: z.number(),
+      precision: z.number().nullable(),
+      recall: z.number().nullable(),
+    }),
+  ),
+});
+export type AccuracyReport = Omit<z.infer<typeof AccuracyResponseSchema>, 'success'>;
+
+export const ResolveResponseSchema = z.object({ success: z.literal(true), resolved: z.number() });

@@ -1,0 +1,38 @@
+// A real HTTP server on a free port over a fresh test database, for tests that speak HTTP.
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { loadConfig, type AppConfig } from '../config';
+import { createApp } from '../http/app';
+import { createServices, type Services } from '../services';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export interface TestServer {
+  url: string;
+  db: TestDatabase;
+  services: Services;
+  /** A key with `scopes`, created directly through the auth service. */
+  key(scopes: string[], name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const config: AppConfig = loadConfig({ RATE_LIMIT_STORE: 'postgres', ...env });
+  const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
+  const server: http.Server = createApp({ services, pool: db.pool, config }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    services,
+    async key(scopes, name = 'test') {
+      return (await services.auth.createKey(name, scopes as never)).key;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db.drop();
+    },
+  };
+}

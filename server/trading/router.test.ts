@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Timeframe } from '../market-data/schema';
+import { createTestCallers, type TestCallers } from '../testing/caller';
+import type { ExecuteInput } from './schema';
+
+let t: TestCallers;
+const trader = () => t.as(['trading:execute']);
+const viewer = () => t.as(['trading:read']);
+
+const T0 = Date.UTC(2025, 6, 1, 13, 30);
+let clock = 0;
+
+/** Makes `close` the ticker's newest price: a 1m bar after every bar written so far. */
+async function setPrice(ticker: string, close: number) {
+  clock += 1;
+  await bar(ticker, '1m', new Date(T0 + clock * 60_000), close);
+}
+
+async function bar(ticker: string, timeframe: Timeframe, timestamp: Date, close: number) {
+  await t.services.marketData.upsertBars([{ ticker, timeframe, timestamp, open: close, high: close, low: close, close, volume: 1 }]);
+}
+
+const market = (side: 'BUY' | 'SELL', quantity: number, extra: Partial<ExecuteInput> = {}) => ({ ticker: 'SPY', side, quantity, ...extra });
+
+const tableCounts = async () =>
+  (await t.db.pool.query<{ trades: number; portfolio: string }>(`SELECT (SELECT count(*)::int FROM trades) AS trades, (SELECT json_agg(p ORDER BY ticker)::text FROM portfolio p) AS portfolio`)).rows[0];
+
+beforeAll(async () => {
+  t = await createTestCallers();
+});
+afterAll(() => t.db.drop());
+
+describe('execute and portfolio', () => {
+  beforeEach(() => t.db.pool.query('TRUNCATE trades, portfolio, market_data'));
+
+  it('keeps average cost and realised P&L: buy 10 @100, buy 10 @110 (avg 105), sell 5 @120 (+75)', async () => {
+    await setPrice('SPY', 100);
+    const buy1 = await trader().trading.execute(market('BUY', 10));
+    expect(buy1).toMatchObject({ success: true, created: true, trade: { status: 'FILLED', price: 100, realizedPnl: null }, position: { quantity: 10, averagePrice: 100 } });
+    await setPrice('SPY', 110);
+    expect((await trader().trading.execute(market('BUY', 10))).position).toEqual({ ticker: 'SPY', quantity: 20, averagePrice: 105, realizedPnl: 0 });
+    await setPrice('SPY', 120);
+    const sell = await trader().trading.execute(market('SELL', 5));
+    expect(sell.trade).toMatchObject({ side: 'SELL', price: 120, realizedPnl: 75, status: 'FILLED', orderType: 'MARKET', limitPrice: null });
+    expect(sell.trade.executedAt).not.toBeNull();
+    expect(sell.position).toEqual({ ticker: 'SPY', quantity: 15, averagePrice: 105, realizedPnl: 75 });
+
+    await setPrice('SPY', 130);
+    const { positions, totals } = await viewer().trading.portfolio();
+    expect(positions).toEqual([
+      { ticker: 'SPY', quantity: 15, averagePrice: 105, realizedPnl: 75, currentPrice: 130, priceTime: expect.any(String), marketValue: 1950, costBasis: 1575, unrealizedPnl: 375 },
+    ]);
+    expect(totals).toEqual({ marketValue: 1950, costBasis: 1575, unrealizedPnl: 375, realizedPnl: 75 });
+  });
+
+  it('refuses to sell more than held (409) and changes nothing; selling all of it leaves a flat position', async () => {
+    await setPrice('SPY', 100);
+    await trader().trading.execute(market('BUY', 10));
+    await setPrice('SPY', 90);
+    const before = await tableCounts();
+    await expect(trader().trading.execute(market('SELL', 10.5))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'Cannot sell 10.5 SPY: the position holds 10 (short selling is not supported)',
+    });
+    await expect(trader().trading.execute(market('SELL', 1, { ticker: 'QQQ' }))).rejects.toMatchObject({ code: 'NOT_FOUND' }); // no QQQ price
+    await setPrice('QQQ', 50);
+    await expect(trader().trading.execute(market('SELL', 1, { ticker: 'QQQ' }))).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await tableCounts()).toEqual(before);
+
+    const all = await trader().trading.execute(market('SELL', 10));
+    expect(all.position).toEqual({ ticker: 'SPY', quantity: 0, averagePrice: 0, realizedPnl: -100 });
+    const { positions, totals } = await viewer().trading.portfolio();
+    expect(positions[0]).toMatchObject({ ticker: 'SPY', quantity: 0, marketValue: 0, unrealizedPnl: 0, realizedPnl: -100 });
+    expect(totals.realizedPnl).toBe(-100);
+  });
+
+  it('fills a market order at the close of the bar that ends last, over every timeframe', async () => {
+    const price = async () => (await trader().trading.execute(market('BUY', 1, { ticker: 'IWM' }))).trade.price;
+    const day = Date.UTC(2025, 6, 2, 4); // midnight New York: the 2025-07-02 session's daily bar
+    const minutes = (n: number) => new Date(day + n * 60_000);
+    await bar('IWM', '1h', minutes(9 * 60), 202); // 13:00-14:00 UTC
+    await bar('IWM', '1m', minutes(9 * 60 + 59), 201); // 13:59-14:00: ends at the same time, finer wins
+    expect(await price()).toBe(201);
+    await bar('IWM', '1d', new Date(day), 200); // the whole session
+    expect(await price()).toBe(200);
+    await bar('IWM', '1m', minutes(34 * 60), 203); // the next session
+    expect(await price()).toBe(203);
+  });
+
+  it('fills a marketable limit order at the last close and leaves the others PENDING without touching the position', async () => {
+    await setPrice('SPY', 120);
+    const resting = await trader().trading.execute(market('BUY', 5, { orderType: 'LIMIT', limitPrice: 110 }));
+    expect(resting).toMatchObject({ created: true, trade: { status: 'PENDING', price: null, executedAt: null, limitPrice: 110 }, position: null });
+    expect((await viewer().trading.portfolio()).positions).toEqual([]);
+
+    const filled = await trader().trading.execute(market('BUY', 5, { orderType: 'LIMIT', limitPrice: 125 }));
+    expect(filled).toMatchObject({ trade: { status: 'FILLED', price: 120 }, position: { quantity: 5, averagePrice: 120 } });
+    expect((await trader().trading.execute(market('SELL', 5, { orderType: 'LIMIT', limitPrice: 121 }))).trade.status).toBe('PENDING');
+    expect((await trader().trading.execute(market('SELL', 5, { orderType: 'LIMIT', limitPrice: 120 }))).trade).toMatchObject({ status: 'FILLED', realizedPnl: 0 });
+    // Without any price a limit order cannot be marketable: it rests.
+    expect((await trader().trading.execute(market('BUY', 1, { ticker: 'EEM', orderType: 'LIMIT', limitPrice: 40 }))).trade.status).toBe('PENDING');
+  });
+
+  it('a retry with the same clientOrderId returns the same trade and changes nothing', async () => {
+    await setPrice('SPY', 100);
+    const order = market('BUY', 3, { clientOrderId: 'bot-1-0001' });
+    const first = await trader().trading.execute(order);
+    const before = await tableCounts();
+    await setPrice('SPY', 101);
+    const retry = await trader().trading.execute(order);
+    expect(retry).toMatchObject({ created: false, trade: first.trade, position: { quantity: 3, averagePrice: 100 } });
+    const after = await tableCounts();
+    expect(after!.trades).toBe(before!.trades);
+    expect(after!.portfolio).toBe(before!.portfolio);
+    await expect(trader().trading.execute({ ...order, quantity: 4 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('bot-1-0001') });
+  });
+
+  it('concurrent retries of one clientOrderId fill once', async () => {
+    await setPrice('SPY', 100);
+    const order = market('BUY', 2, { clientOrderId: 'race-1' });
+    const results = await Promise.all(Array.from({ length: 4 }, () => trader().trading.execute(order)));
+    expect(new Set(results.map((r) => r.trade.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect((await viewer().trading.portfolio()).positions[0]).toMatchObject({ quantity: 2 });
+  });
+
+  it('refuses invalid orders (400), an unknown model (404), no key (401), a read-only key (403)', async () => {
+    await setPrice('SPY', 100);
+    const invalid: Array<Partial<ExecuteInput>> = [
+      { quantity: 0 },
+      { quantity: -1 },
+      { orderType: 'LIMIT' },
+      { limitPrice: 99 },
+      { side: 'SHORT' as 'BUY' },
+      { ticker: 'bad ticker!' },
+      { clientOrderId: '' },
+    ];
+    for (const change of invalid) await expect(trader().trading.execute({ ...market('BUY', 1), ...change })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(trader().trading.execute(market('BUY', 1, { modelId: '00000000-0000-4000-8000-000000000000' }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as(null).trading.execute(market('BUY', 1))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(viewer().trading.execute(market('BUY', 1))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(null).trading.portfolio()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(t.as(['predictions:read']).trading.portfolio()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await tableCounts())!.trades).toBe(0);
+  });
+});
+
+describe('history', () => {
+  beforeAll(async () => {
+    await t.db.pool.query('TRUNCATE trades, portfolio, market_data');
+    await setPrice('SPY', 100);
+    await setPrice('QQQ', 50);
+    for (let i = 0; i < 7; i++) await trader().trading.execute(market('BUY', i + 1, { ticker: i % 2 ? 'QQQ' : 'SPY' }));
+    await trader().trading.execute(market('BUY', 1, { orderType: 'LIMIT', limitPrice: 1 }));
+  });
+
+  it('pages newest first through every trade once', async () => {
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await viewer().trading.history({ limit: 3, cursor });
+      expect(page.count).toBe(page.trades.length);
+      seen.push(...page.trades.map((trade) => trade.quantity));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([1, 7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('filters by ticker, status and time', async () => {
+    const quantities = async (query: Parameters<ReturnType<typeof viewer>['trading']['history']>[0]) =>
+      (await viewer().trading.history(query)).trades.map((trade) => trade.quantity);
+    expect(await quantities({ ticker: 'qqq' })).toEqual([6, 4, 2]);
+    expect(await quantities({ status: 'PENDING' })).toEqual([1]);
+    const { trades } = await viewer().trading.history({});
+    const third = new Date(trades[5]!.createdAt);
+    expect(await quantities({ from: third })).toEqual(trades.filter((x) => new Date(x.createdAt) >= third).map((x) => x.quantity));
+    expect(await quantities({ to: new Date(Date.UTC(2000, 0, 1)) })).toEqual([]);
+  });
+
+  it('refuses a forged cursor (400), no key (401), a key without trading:read (403)', async () => {
+    await expect(viewer().trading.history({ cursor: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(t.as(null).trading.history({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(trader().trading.history({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('signals', () => {
+  const HOUR = 3_600_000;
+  let active: string;
+  beforeAll(async () => {
+    const register = async (name: string, ticker: string) =>
+      (await t.as(['models:write']).models.register({ name, version: '1', algorithm: 'gbm', ticker, timeframe: '1h' })).model.id;
+    active = await register('sig-spy', 'SPY');
+    const inactive = await register('sig-spy-shadow', 'SPY');
+    const qqq = await register('sig-qqq', 'QQQ');
+    const iwm = await register('sig-iwm', 'IWM');
+    const dia = await register('sig-dia', 'DIA');
+    for (const id of [active, qqq, iwm, dia]) await t.as(['models:write']).models.deploy({ modelId: id });
+    const now = Date.now();
+    const call = (modelId: string, ticker: string, hoursAgo: number, predictedDirection: 'UP' | 'DOWN' | 'NEUTRAL', confidence: number, targetInHours = 1) => ({
+      modelId,
+      ticker,
+      timeframe: '1h' as const,
+      predictionTime: new Date(now - hoursAgo * HOUR),
+      targetTime: new Date(now + targetInHours * HOUR),
+      predictedDirection,
+      confidence,
+    });
+    await t.as(['predictions:write']).predictions.createBatch({
+      predictions: [
+        call(active, 'SPY', 2, 'DOWN', 0.9),
+        call(active, 'SPY', 1, 'UP', 0.8), // the newest open call of SPY's active model
+        call(inactive, 'SPY', 0.5, 'DOWN', 0.99), // newer, but its model is not active
+        call(qqq, 'QQQ', 1, 'DOWN', 0.7),
+        call(qqq, 'QQQ', 0.5, 'UP', 0.95), // newer, but already resolved below
+        call(iwm, 'IWM', 1, 'UP', 0.55),
+        call(dia, 'DIA', 3, 'UP', 0.9, -1), // its target has passed
+      ],
+    });
+    await t.db.pool.query(`UPDATE predictions SET resolved_at = now(), is_correct = true WHERE ticker = 'QQQ' AND confidence = 0.95`);
+  });
+
+  it("derives BUY/SELL/HOLD from each series' active model's newest open prediction", async () => {
+    const body = await viewer().trading.signals({});
+    expect(body).toMatchObject({ success: true, count: 4 });
+    expect(body.signals.map((s) => [s.ticker, s.action, s.predictedDirection, s.confidence])).toEqual([
+      ['DIA', 'HOLD', 'UP', 0.9],
+      ['IWM', 'HOLD', 'UP', 0.55],
+      ['QQQ', 'SELL', 'DOWN', 0.7],
+      ['SPY', 'BUY', 'UP', 0.8],
+    ]);
+    const spy = body.signals.find((s) => s.ticker === 'SPY')!;
+    expect(spy.model).toEqual({ id: active, name: 'sig-spy', version: '1' });
+    expect(body.signals.find((s) => s.ticker === 'DIA')!.reason).toContain('expired');
+    expect(body.signals.find((s) => s.ticker === 'IWM')!.reason).toBe('confidence 0.55 is below 0.6');
+  });
+
+  it('applies minConfidence and the ticker/timeframe filters', async () => {
+    const actions = async (query: Parameters<ReturnType<typeof viewer>['trading']['signals']>[0]) =>
+      (await viewer().trading.signals(query)).signals.map((s) => `${s.ticker}:${s.action}`);
+    expect(await actions({ minConfidence: 0.5 })).toEqual(['DIA:HOLD', 'IWM:BUY', 'QQQ:SELL', 'SPY:BUY']);
+    expect(await actions({ minConfidence: 0.85 })).toEqual(['DIA:HOLD', 'IWM:HOLD', 'QQQ:HOLD', 'SPY:HOLD']);
+    expect(await actions({ ticker: 'spy' })).toEqual(['SPY:BUY']);
+    expect(await actions({ timeframe: '1d' })).toEqual([]);
+  });
+
+  it('refuses minConfidence outside [0, 1] (400), no key (401), a key without trading:read (403)', async () => {
+    await expect(viewer().trading.signals({ minConfidence: 1.5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(t.as(null).trading.signals({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(t.as(['predictions:read']).trading.signals({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
