@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { withTransaction } from '../db/transaction';
 import { decodeBarCopy } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
@@ -97,18 +98,7 @@ export class MarketDataRepository {
   async upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
     assertValidBatch(bars);
     if (bars.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = (await this.tryCopyNew(client, bars)) ?? (await this.copyAndMerge(client, bars));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return withTransaction(this.pool, async (client) => (await this.tryCopyNew(client, bars)) ?? (await this.copyAndMerge(client, bars)));
   }
 
   /**
