@@ -90,6 +90,19 @@ describe('REST adapter', () => {
     const malformed = await post('/api/market-data/bulk', '{"bars": [', admin);
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ success: false, error: 'Malformed JSON body' });
+    const small = await startTestServer({ BODY_LIMIT: '1kb' });
+    try {
+      const key = await small.key(['market:write']);
+      const big = await fetch(`${small.url}/api/market-data/bulk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ bars: Array.from({ length: 50 }, (_, i) => bar(i)) }),
+      });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toEqual({ success: false, error: 'Request body too large' });
+    } finally {
+      await small.close();
+    }
   });
 
   it('refuses a revoked key at once', async () => {
