@@ -1,0 +1,38 @@
+// Predictions and accuracy: the table fills from the API, and every hit rate the accuracy view
+// shows is the one /api/predictions/accuracy reports.
+import { formatPercent } from '../web/src/app/format';
+import { apiGet, expect, screenshot, test } from './fixtures';
+
+interface Accuracy {
+  models: { modelId: string; modelName: string; modelVersion: string; hitRate: number | null; resolved: number }[];
+}
+
+test('the predictions table lists the series’ predictions and filters them', async ({ adminPage: page }, testInfo) => {
+  await page.getByRole('tab', { name: 'Predictions' }).click();
+  const table = page.getByRole('table', { name: 'Predictions' });
+  await expect(table.getByRole('row').nth(1)).toBeVisible();
+  await expect(table.getByRole('row').nth(1)).toContainText('SPY');
+  await screenshot(page, testInfo, 'predictions');
+
+  await page.getByLabel('Outcome').selectOption('wrong');
+  await expect(table.getByRole('row').nth(1)).toContainText('wrong');
+  await expect(table.getByRole('cell', { name: /right|pending/ })).toHaveCount(0);
+});
+
+test('the accuracy view shows the API’s hit rates', async ({ adminPage: page, server, request }, testInfo) => {
+  await page.getByRole('tab', { name: 'Accuracy' }).click();
+  const table = page.getByRole('table', { name: 'Hit rate by model' });
+  await expect(table).toBeVisible();
+
+  const report = await apiGet<Accuracy>(request, server, '/predictions/accuracy?ticker=SPY&timeframe=1h');
+  expect(report.models.length).toBeGreaterThan(0);
+  const hitRateColumn = (await table.getByRole('columnheader').allTextContents()).findIndex((h) => h.startsWith('Hit rate'));
+  for (const model of report.models) {
+    const row = table.getByRole('row', { name: new RegExp(`${model.modelName} ${model.modelVersion.replaceAll('.', '\\.')}`) });
+    await expect(row.getByRole('cell').nth(hitRateColumn)).toHaveText(formatPercent(model.hitRate));
+  }
+  await expect(page.getByRole('figure', { name: /Hit rate over time/ })).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'Calibration' })).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'Precision and recall by direction' })).toBeVisible();
+  await screenshot(page, testInfo, 'accuracy');
+});

@@ -1,0 +1,90 @@
+// Trading: portfolio with P&L totals, trade history (paged while scrolling) and current signals.
+// Polled, so fills from bots and new signals appear without a reload.
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { formatMoney, formatSigned, trendClass } from '../app/format';
+import { oneOf, usePersistentState } from '../app/persisted';
+import { ErrorState, Loading, QueryView } from '../app/states';
+import { useTRPC } from '../trpc';
+import { PositionsTable, SignalsTable, TradesTable } from './tables';
+import './trading.css';
+
+const LIVE_MS = 15_000;
+const SUBVIEWS = ['portfolio', 'history', 'signals'] as const;
+type Subview = (typeof SUBVIEWS)[number];
+const LABELS: Record<Subview, string> = { portfolio: 'Portfolio', history: 'History', signals: 'Signals' };
+
+export default function TradingView() {
+  const [subview, setSubview] = usePersistentState<Subview>('qb.trading.view', 'portfolio', oneOf(SUBVIEWS));
+  return (
+    <div className="view">
+      <div className="toolbar">
+        <div className="segmented" role="radiogroup" aria-label="Trading view">
+          {SUBVIEWS.map((v) => (
+            <button key={v} type="button" role="radio" aria-checked={subview === v} onClick={() => setSubview(v)}>
+              {LABELS[v]}
+            </button>
+          ))}
+        </div>
+      </div>
+      {subview === 'portfolio' ? <Portfolio /> : subview === 'history' ? <History /> : <Signals />}
+    </div>
+  );
+}
+
+function Portfolio() {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  return (
+    <QueryView query={query} label="Loading portfolio">
+      {({ positions, totals }) => (
+        <>
+          <div className="cards" role="group" aria-label="Portfolio totals">
+            {(
+              [
+                ['Market value', totals.marketValue, false],
+                ['Cost basis', totals.costBasis, false],
+                ['Unrealised P&L', totals.unrealizedPnl, true],
+                ['Realised P&L', totals.realizedPnl, true],
+              ] as const
+            ).map(([name, value, signed]) => (
+              <div className="card" key={name}>
+                <div className="card-label">{name}</div>
+                <div className={`card-value num ${signed ? trendClass(value) : ''}`} aria-label={name}>
+                  {signed ? formatSigned(value, (v) => formatMoney(v)) : formatMoney(value)}
+                </div>
+              </div>
+            ))}
+          </div>
+          <PositionsTable positions={positions} />
+        </>
+      )}
+    </QueryView>
+  );
+}
+
+function History() {
+  const trpc = useTRPC();
+  const query = useInfiniteQuery(
+    trpc.trading.history.infiniteQueryOptions(
+      { limit: 200 },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? LIVE_MS : false) },
+    ),
+  );
+  if (query.isPending) return <Loading label="Loading trades" />;
+  if (query.isError) return <ErrorState error={query.error} retry={() => void query.refetch()} />;
+  return (
+    <TradesTable
+      trades={query.data.pages.flatMap((p) => p.trades)}
+      loadingMore={query.isFetchingNextPage}
+      onEndReached={() => {
+        if (query.hasNextPage && !query.isFetchingNextPage) void query.fetchNextPage();
+      }}
+    />
+  );
+}
+
+function Signals() {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.trading.signals.queryOptions({}, { refetchInterval: LIVE_MS }));
+  return <QueryView query={query} label="Loading signals">{(data) => <SignalsTable signals={data.signals} />}</QueryView>;
+}

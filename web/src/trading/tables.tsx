@@ -1,0 +1,76 @@
+// The trading tables (positions, trades, signals), each one DataTable column set, shared by the
+// Trading dock tab and the trade side panel.
+import { DataTable, columnsFor } from '../app/DataTable';
+import { formatMarketTime, formatMoney, formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
+import { DirectionBadge } from '../predictions/badges';
+import type { RouterOutputs } from '../trpc';
+
+export type Position = RouterOutputs['trading']['portfolio']['positions'][number];
+export type Trade = RouterOutputs['trading']['history']['trades'][number];
+export type Signal = RouterOutputs['trading']['signals']['signals'][number];
+
+const money = (v: number | null) => <span className={trendClass(v)}>{formatSigned(v, (x) => formatMoney(x))}</span>;
+
+const pos = columnsFor<Position>();
+const positionColumns = pos.columns([
+  pos.accessor('ticker', { header: 'Ticker', meta: { width: 80 } }),
+  pos.accessor('quantity', { header: 'Quantity', meta: { numeric: true } }),
+  pos.accessor('averagePrice', { header: 'Avg price', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('currentPrice', { header: 'Last', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('marketValue', { header: 'Market value', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('costBasis', { header: 'Cost basis', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('unrealizedPnl', { header: 'Unrealised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('realizedPnl', { header: 'Realised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
+]);
+
+export function PositionsTable({ positions }: { positions: Position[] }) {
+  return <DataTable label="Positions" columns={positionColumns} data={positions} rowId={(p) => p.ticker} empty="No open positions. Place a paper order to start." />;
+}
+
+const trade = columnsFor<Trade>();
+const tradeColumns = trade.columns([
+  trade.accessor('createdAt', { header: 'Time (ET)', cell: (c) => formatMarketTime(c.getValue()), sortFn: 'text', meta: { width: 140 } }),
+  trade.accessor('ticker', { header: 'Ticker', meta: { width: 70 } }),
+  trade.accessor('side', { header: 'Side', cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : 'down'}`}>{c.getValue()}</span>, meta: { width: 60 } }),
+  trade.accessor('quantity', { header: 'Qty', meta: { numeric: true, width: 70 } }),
+  trade.accessor('orderType', { header: 'Type', meta: { width: 70 } }),
+  trade.accessor('price', { header: 'Fill', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true, width: 80 } }),
+  trade.accessor('status', { header: 'Status', cell: (c) => <span className={`badge ${c.getValue() === 'FILLED' ? 'up' : c.getValue() === 'REJECTED' ? 'down' : ''}`}>{c.getValue()}</span>, meta: { width: 90 } }),
+  trade.accessor('realizedPnl', { header: 'Realised', cell: (c) => money(c.getValue()), meta: { numeric: true, width: 100 } }),
+  trade.accessor('clientOrderId', { header: 'Client id', cell: (c) => <span className="muted">{c.getValue()?.slice(0, 8) ?? '—'}</span> }),
+]);
+
+export function TradesTable({ trades, onEndReached, loadingMore }: { trades: Trade[]; onEndReached?: () => void; loadingMore?: boolean }) {
+  return (
+    <DataTable
+      label="Trade history"
+      columns={tradeColumns}
+      data={trades}
+      rowId={(t) => t.id}
+      onEndReached={onEndReached}
+      empty="No trades yet."
+      footer={loadingMore ? 'Loading more…' : undefined}
+    />
+  );
+}
+
+const sig = columnsFor<Signal>();
+const signalColumns = sig.columns([
+  sig.accessor('ticker', { header: 'Ticker', meta: { width: 70 } }),
+  sig.accessor('timeframe', { header: 'TF', meta: { width: 50 } }),
+  sig.accessor('action', {
+    header: 'Action',
+    cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : c.getValue() === 'SELL' ? 'down' : ''}`}>{c.getValue()}</span>,
+    meta: { width: 70 },
+  }),
+  sig.accessor('predictedDirection', { header: 'Call', cell: (c) => <DirectionBadge direction={c.getValue()} />, meta: { width: 80 } }),
+  sig.accessor('confidence', { header: 'Confidence', cell: (c) => formatPercent(c.getValue()), meta: { numeric: true, width: 90 } }),
+  sig.accessor('predictedChange', { header: 'Exp. move', cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)), meta: { numeric: true, width: 80 } }),
+  sig.accessor((s) => `${s.model.name} ${s.model.version}`, { id: 'model', header: 'Model' }),
+  sig.accessor('targetTime', { header: 'Until (ET)', cell: (c) => formatMarketTime(c.getValue()), meta: { width: 140 } }),
+  sig.accessor('reason', { header: 'Reason', cell: (c) => <span className="muted">{c.getValue()}</span> }),
+]);
+
+export function SignalsTable({ signals }: { signals: Signal[] }) {
+  return <DataTable label="Signals" columns={signalColumns} data={signals} rowId={(s) => `${s.ticker}-${s.timeframe}-${s.predictionId}`} empty="No signals: no active model has an open prediction." />;
+}
