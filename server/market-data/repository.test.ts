@@ -62,6 +62,14 @@ describe('bulk upsert', () => {
     expect(rows.map((r) => r.ts)).toEqual(bars.slice(0, 4).map((b) => b.timestamp.toISOString().slice(0, 23)));
   });
 
+  it('round-trips timestamps before the PostgreSQL epoch (2000-01-01) and far after it', async () => {
+    const [template] = minuteBars(1);
+    const stamps = ['1987-10-19T14:30:00.250Z', '1999-12-31T23:59:59.999Z', '2000-01-01T00:00:00.001Z', '2100-02-28T15:00:00.000Z'];
+    await repo.upsertBars(stamps.map((t) => ({ ...template!, timestamp: new Date(t) })));
+    const stored = await repo.getBarsInRange('SPY', '1m', new Date('1900-01-01'), new Date('2200-01-01'));
+    expect(stored.map((b) => new Date(b.timestamp).toISOString())).toEqual(stamps);
+  });
+
   it('leaves 100,000 rows after the same 100,000 bars are written twice, and reports them unchanged', async () => {
     const bars = minuteBars(100_000);
     expect((await repo.upsertBars(bars)).inserted).toBe(100_000);

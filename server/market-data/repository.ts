@@ -5,7 +5,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
-import { decodeBarCopy } from './binary-copy';
+import { decodeBarCopy, encodeBarCopy } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
 export class InvalidBarError extends Error {
@@ -73,19 +73,8 @@ export function assertValidBatch(bars: readonly Bar[]): void {
   });
 }
 
-function* copyLines(bars: readonly Bar[]): Generator<string> {
-  const chunk: string[] = [];
-  for (const b of bars) {
-    chunk.push(
-      `${b.ticker}\t${b.timeframe}\t${b.timestamp.toISOString()}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${b.vwap ?? '\\N'}\t${b.tradeCount ?? '\\N'}\n`,
-    );
-    if (chunk.length === 5000) yield chunk.splice(0).join('');
-  }
-  if (chunk.length > 0) yield chunk.join('');
-}
-
 async function copyBars(client: pg.PoolClient, table: string, bars: readonly Bar[]): Promise<void> {
-  await pipeline(Readable.from(copyLines(bars)), client.query(copyFrom(`COPY ${table} (${BAR_COLUMNS}) FROM STDIN`)));
+  await pipeline(Readable.from(encodeBarCopy(bars)), client.query(copyFrom(`COPY ${table} (${BAR_COLUMNS}) FROM STDIN (FORMAT binary)`)));
 }
 
 export class MarketDataRepository {
