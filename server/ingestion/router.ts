@@ -1,0 +1,75 @@
+// Ingestion procedures: runs and their progress, window logs, gap reports (market:read), and
+// starting a backfill or a refresh in the background (admin). Thin: validate, authorise, delegate.
+import { TRPCError } from '@trpc/server';
+import { router, scopedProcedure } from '../trpc';
+import {
+  BackfillInputSchema,
+  GapReportResponseSchema,
+  LogListInputSchema,
+  LogPageSchema,
+  RefreshInputSchema,
+  RunListInputSchema,
+  RunPageSchema,
+  RunResponseSchema,
+  StartedRunSchema,
+  ValidateInputSchema,
+} from './schema';
+import { IngestionUnavailableError } from './service';
+import { z } from 'zod';
+
+const read = scopedProcedure('market:read');
+const admin = scopedProcedure('admin');
+const tags = ['ingestion'];
+
+/** Configuration and range problems are the caller's to fix, not server faults. */
+async function started(start: () => Promise<string>): Promise<{ success: true; runId: string }> {
+  try {
+    return { success: true, runId: await start() };
+  } catch (error) {
+    if (error instanceof IngestionUnavailableError) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+    if (error instanceof RangeError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+    throw error;
+  }
+}
+
+export const ingestionRouter = router({
+  runs: read
+    .meta({ openapi: { method: 'GET', path: '/ingestion/runs', tags, summary: 'Ingestion runs, newest first, with progress' } })
+    .input(RunListInputSchema)
+    .output(RunPageSchema)
+    .query(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.ingestion.listRuns(input)) })),
+
+  run: read
+    .meta({ openapi: { method: 'GET', path: '/ingestion/runs/{id}', tags, summary: 'One ingestion run with its progress' } })
+    .input(z.object({ id: z.string().uuid() }))
+    .output(RunResponseSchema)
+    .query(async ({ ctx, input }) => {
+      const run = await ctx.services.ingestion.getRun(input.id);
+      if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `No ingestion run ${input.id}` });
+      return { success: true as const, run };
+    }),
+
+  logs: read
+    .meta({ openapi: { method: 'GET', path: '/ingestion/logs', tags, summary: 'Per-window ingestion logs, newest first' } })
+    .input(LogListInputSchema)
+    .output(LogPageSchema)
+    .query(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.ingestion.listLogs(input)) })),
+
+  validate: read
+    .meta({ openapi: { method: 'GET', path: '/ingestion/validate', tags, summary: 'Calendar-aware gap report of stored bars' } })
+    .input(ValidateInputSchema)
+    .output(GapReportResponseSchema)
+    .query(async ({ ctx, input }) => ({ success: true as const, report: await ctx.services.ingestion.validate(input) })),
+
+  startBackfill: admin
+    .meta({ openapi: { method: 'POST', path: '/ingestion/backfill', tags, summary: 'Start a backfill in the background' } })
+    .input(BackfillInputSchema)
+    .output(StartedRunSchema)
+    .mutation(({ ctx, input }) => started(() => ctx.services.ingestion.startBackfill(input))),
+
+  triggerRefresh: admin
+    .meta({ openapi: { method: 'POST', path: '/ingestion/refresh', tags, summary: 'Fetch the newest bars now, in the background' } })
+    .input(RefreshInputSchema)
+    .output(StartedRunSchema)
+    .mutation(({ ctx, input }) => started(() => ctx.services.ingestion.triggerRefresh(input))),
+});

@@ -1,0 +1,263 @@
+// Ingestion rules between callers (API, CLI, scheduler) and the runner: turns requests into run
+// plans, runs them in the foreground (CLI) or in the background (API), and reads runs, logs and
+// gap reports back.
+import type pg from 'pg';
+import type { AppConfig } from '../config';
+import type { PrismaClient } from '../db/generated/client';
+import { logger, type Logger } from '../logger';
+import { MarketDataRepository } from '../market-data/repository';
+import { TIMEFRAMES, type Timeframe } from '../market-data/schema';
+import { addDays, nyMidnightUtcMs, previousTradingDay, sessionDateOf } from './calendar';
+import { validateGaps, type GapReport } from './gaps';
+import { pacerFor, type BackoffOptions, type PolygonPlan } from './pacing';
+import { PolygonClient, type BarSource } from './polygon';
+import { IngestionRepository, type IngestionRun, type LogFilter, type RunFilter, type RunKind } from './repository';
+import { createRun, executeRun, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
+import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
+import { todayNy, yearsBefore } from './windows';
+
+export interface PolygonSettings {
+  apiKey?: string;
+  baseUrl: string;
+  plan: PolygonPlan;
+  requestsPerSecond: number;
+  pacing: 'on' | 'off';
+  maxRetries: number;
+  backoff?: BackoffOptions;
+  timeoutMs?: number;
+}
+
+export interface IngestionSettings {
+  polygon: PolygonSettings;
+  refresh: { tickers: string[]; timeframes: Timeframe[]; cron: string[] };
+  /** Heartbeat period of running runs. Default 5 s. */
+  heartbeatMs?: number;
+  /** A RUNNING run without heartbeat for this long is considered dead. Default 60 s. */
+  staleMs?: number;
+}
+
+export function ingestionSettingsFromConfig(config: AppConfig): IngestionSettings {
+  const refresh = RefreshInputSchema.safeParse({ tickers: config.REFRESH_TICKERS, timeframes: config.REFRESH_TIMEFRAMES });
+  if (!refresh.success) throw new Error(`Invalid REFRESH_TICKERS/REFRESH_TIMEFRAMES: ${refresh.error.issues.map((i) => i.message).join('; ')}`);
+  return {
+    polygon: {
+      apiKey: config.POLYGON_API_KEY ?? config.NEXT_PUBLIC_POLYGON_API_KEY,
+      baseUrl: config.POLYGON_BASE_URL,
+      plan: config.POLYGON_PLAN,
+      requestsPerSecond: config.POLYGON_REQUESTS_PER_SECOND,
+      pacing: config.POLYGON_PACING,
+      maxRetries: config.POLYGON_MAX_RETRIES,
+    },
+    refresh: {
+      tickers: refresh.data.tickers ?? [],
+      timeframes: refresh.data.timeframes ?? [...TIMEFRAMES],
+      cron: config.REFRESH_CRON.split(';').map((p) => p.trim()).filter(Boolean),
+    },
+  };
+}
+
+/** Ingestion cannot start (no API key): a configuration problem, not a server fault. */
+export class IngestionUnavailableError extends Error {}
+
+export interface BackfillRequest {
+  tickers: string[];
+  timeframes: Timeframe[];
+  from?: string;
+  to?: string;
+  years?: number;
+  force?: boolean;
+}
+
+export interface RefreshRequest {
+  tickers?: string[];
+  timeframes?: Timeframe[];
+}
+
+export interface IngestionServiceDeps {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  settings: IngestionSettings;
+  /** Runs after a series' bars changed (the feature pipeline's entry point). */
+  onBarsWritten?: BarsWrittenHook;
+  /** Where bars come from; default Polygon per settings. */
+  source?: BarSource;
+  log?: Logger;
+  now?: () => Date;
+}
+
+export class IngestionService {
+  readonly repository: IngestionRepository;
+  private readonly marketData: MarketDataRepository;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private source?: BarSource;
+  private readonly background = new Set<Promise<RunSummary>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly deps: IngestionServiceDeps) {
+    this.repository = new IngestionRepository(deps.prisma, deps.pool);
+    this.marketData = new MarketDataRepository(deps.pool);
+    this.log = deps.log ?? logger;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get settings(): IngestionSettings {
+    return this.deps.settings;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  async listRuns(filter: RunFilter): Promise<{ runs: RunView[]; nextCursor: string | null }> {
+    const page = await this.repository.listRuns(filter);
+    return { runs: page.items.map((r) => this.view(r)), nextCursor: page.nextCursor };
+  }
+
+  async getRun(id: string): Promise<RunView | null> {
+    const run = await this.repository.getRun(id);
+    return run && this.view(run);
+  }
+
+  async listLogs(filter: LogFilter): Promise<{ logs: LogView[]; nextCursor: string | null }> {
+    const page = await this.repository.listLogs(filter);
+    // The table's CHECK constraint admits only known timeframes.
+    return { logs: page.items.map((l) => ({ ...l, timeframe: l.timeframe as Timeframe })), nextCursor: page.nextCursor };
+  }
+
+  /** Calendar-aware gap report of the stored bars of the session dates from..to. */
+  async validate(input: ValidateInput): Promise<GapReport> {
+    const { ticker, timeframe, from, to } = input;
+    const stored = await this.marketData.getBarsInRange(ticker, timeframe, new Date(nyMidnightUtcMs(from)), new Date(nyMidnightUtcMs(addDays(to, 1))));
+    const bars = stored.map((b) => ({ ...b, timestamp: new Date(b.timestamp) }));
+    return validateGaps(bars, { ticker, timeframe, from, to, outageMinutes: input.outageMinutes, extended: input.extended });
+  }
+
+  // ---- running -------------------------------------------------------------------------------
+
+  /** tickers x timeframes over session dates; `to` defaults to (and is cut at) today in New York. */
+  backfillPlan(request: BackfillRequest): RunPlan {
+    const today = todayNy(this.now());
+    const to = request.to && request.to < today ? request.to : today;
+    const from = request.from ?? yearsBefore(to, request.years ?? 2);
+    if (from > to) throw new RangeError(`from ${from} is after ${to}`);
+    const series = request.tickers.flatMap((ticker) => request.timeframes.map((timeframe) => ({ ticker, timeframe, from, to })));
+    return { kind: 'backfill', series, force: request.force };
+  }
+
+  /** From the session of each series' newest stored bar (or the previous session) to today. */
+  async refreshPlan(request: RefreshRequest = {}): Promise<RunPlan> {
+    const tickers = request.tickers ?? this.settings.refresh.tickers;
+    const timeframes = request.timeframes ?? this.settings.refresh.timeframes;
+    if (tickers.length === 0) throw new IngestionUnavailableError('No tickers to refresh (set REFRESH_TICKERS or pass tickers)');
+    const today = todayNy(this.now());
+    const keys = tickers.flatMap((ticker) => timeframes.map((timeframe) => ({ ticker, timeframe })));
+    const series = await Promise.all(
+      keys.map(async ({ ticker, timeframe }) => {
+        const newest = await this.marketData.getLatest(ticker, timeframe);
+        const from = newest ? sessionDateOf(newest.timestamp) : previousTradingDay(today);
+        return { ticker, timeframe, from: from < today ? from : today, to: today };
+      }),
+    );
+    return { kind: 'refresh', series };
+  }
+
+  /** Runs a backfill to the end (CLI). */
+  async runBackfill(request: BackfillRequest, options: ExecuteOptions = {}): Promise<RunSummary> {
+    return this.execute(this.backfillPlan(request), { lockMode: 'wait', ...options });
+  }
+
+  /** Starts a backfill in the background; resolves with its run id once the run row exists. */
+  async startBackfill(request: BackfillRequest): Promise<string> {
+    return this.startInBackground(this.backfillPlan(request), 'wait');
+  }
+
+  /** One refresh pass (scheduler tick); series another run holds are skipped. */
+  async refresh(request: RefreshRequest = {}, options: ExecuteOptions = {}): Promise<RunSummary> {
+    return this.execute(await this.refreshPlan(request), { lockMode: 'skip', ...options });
+  }
+
+  async triggerRefresh(request: RefreshRequest = {}): Promise<string> {
+    return this.startInBackground(await this.refreshPlan(request), 'skip');
+  }
+
+  /** Resolves when every background run has ended. */
+  async whenIdle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /** Interrupts background runs (their open windows are logged FAILED "aborted") and waits for them. */
+  async stop(): Promise<void> {
+    this.shutdown.abort(new Error('server shutting down'));
+    await this.whenIdle();
+  }
+
+  private barSource(): BarSource {
+    if (this.deps.source) return this.deps.source;
+    if (!this.source) {
+      const p = this.settings.polygon;
+      if (!p.apiKey) throw new IngestionUnavailableError('POLYGON_API_KEY (or NEXT_PUBLIC_POLYGON_API_KEY) is not set');
+      // One client per process so every run shares the same request pacing.
+      this.source = new PolygonClient({
+        apiKey: p.apiKey,
+        baseUrl: p.baseUrl,
+        pacer: pacerFor(p.plan, p.requestsPerSecond, p.pacing),
+        maxRetries: p.maxRetries,
+        backoff: p.backoff,
+        timeoutMs: p.timeoutMs,
+      });
+    }
+    return this.source;
+  }
+
+  /** Creates the run row (so its id exists), returning the function that executes it. */
+  private async prepare(plan: RunPlan): Promise<{ runId: string; execute: (options: ExecuteOptions) => Promise<RunSummary> }> {
+    const source = this.barSource();
+    const run = await createRun(this.repository, plan);
+    const deps = {
+      repository: this.repository,
+      bars: this.marketData,
+      source,
+      log: this.log,
+      onBarsWritten: this.deps.onBarsWritten,
+      heartbeatMs: this.settings.heartbeatMs,
+      staleMs: this.settings.staleMs,
+    };
+    return {
+      runId: run.id,
+      execute: (options) => {
+        const signal = options.signal ? AbortSignal.any([options.signal, this.shutdown.signal]) : this.shutdown.signal;
+        return executeRun(deps, run.id, plan, { ...options, signal });
+      },
+    };
+  }
+
+  private async execute(plan: RunPlan, options: ExecuteOptions): Promise<RunSummary> {
+    return (await this.prepare(plan)).execute(options);
+  }
+
+  private async startInBackground(plan: RunPlan, lockMode: ExecuteOptions['lockMode']): Promise<string> {
+    const { runId, execute } = await this.prepare(plan);
+    const done = execute({ lockMode }).finally(() => this.background.delete(done));
+    this.background.add(done);
+    return runId;
+  }
+
+  private view(run: IngestionRun): RunView {
+    const now = this.now().getTime();
+    const finished = run.windowsDone + run.windowsFailed;
+    const elapsedSeconds = Math.max(0, ((run.finishedAt?.getTime() ?? now) - run.startedAt.getTime()) / 1000);
+    const running = run.status === 'RUNNING';
+    return {
+      ...run,
+      kind: run.kind as RunKind,
+      timeframes: run.timeframes as Timeframe[],
+      progress: {
+        windowsFinished: finished,
+        percent: run.windowsTotal > 0 ? Math.round((1000 * finished) / run.windowsTotal) / 10 : 100,
+        elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
+        barsPerSecond: elapsedSeconds > 0 ? Math.round(run.bars / elapsedSeconds) : 0,
+        etaSeconds: running && finished > 0 ? Math.round((elapsedSeconds * (run.windowsTotal - finished)) / finished) : null,
+        stale: running && run.heartbeatAt.getTime() < now - (this.settings.staleMs ?? 60_000),
+      },
+    };
+  }
+}
