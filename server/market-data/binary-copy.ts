@@ -15,36 +15,34 @@ const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z, the origin of bina
 export function decodeBarCopy(buf: Buffer): StoredBar[] {
   const bars: StoredBar[] = [];
   if (buf.length === 0) return bars;
+  // DataView reads are inlined by V8; Buffer's read methods were 10x slower here.
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = SIGNATURE_LENGTH + 4; // signature, flags
-  pos += 4 + buf.readUInt32BE(pos); // header extension
+  pos += 4 + view.getUint32(pos); // header extension
   for (;;) {
-    const fields = buf.readInt16BE(pos);
+    const fields = view.getInt16(pos);
     pos += 2;
     if (fields === -1) return bars; // trailer
     if (fields !== 8) throw new Error(`unexpected field count ${fields} in bar COPY`);
-    pos += 4;
-    const micros = buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
-    pos += 8;
-    const float = () => {
-      const length = buf.readInt32BE(pos);
-      pos += 4;
-      if (length === -1) return null;
-      const value = buf.readDoubleBE(pos);
-      pos += 8;
-      return value;
-    };
-    const open = float()!;
-    const high = float()!;
-    const low = float()!;
-    const close = float()!;
-    const volume = float()!;
-    const vwap = float();
-    const countLength = buf.readInt32BE(pos);
-    pos += 4;
+    const micros = view.getInt32(pos + 4) * 4294967296 + view.getUint32(pos + 8);
+    // open, high, low, close, volume: NOT NULL float8, each a 4-byte length then 8 bytes.
+    const open = view.getFloat64(pos + 16);
+    const high = view.getFloat64(pos + 28);
+    const low = view.getFloat64(pos + 40);
+    const close = view.getFloat64(pos + 52);
+    const volume = view.getFloat64(pos + 64);
+    pos += 72;
+    let vwap: number | null = null;
+    if (view.getInt32(pos) === -1) pos += 4;
+    else {
+      vwap = view.getFloat64(pos + 4);
+      pos += 12;
+    }
     let tradeCount: number | null = null;
-    if (countLength !== -1) {
-      tradeCount = buf.readInt32BE(pos);
-      pos += 4;
+    if (view.getInt32(pos) === -1) pos += 4;
+    else {
+      tradeCount = view.getInt32(pos + 4);
+      pos += 8;
     }
     bars.push({ timestamp: PG_EPOCH_MS + micros / 1000, open, high, low, close, volume, vwap, tradeCount });
   }
@@ -60,49 +58,55 @@ const ROWS_PER_CHUNK = 5000;
  */
 export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
   yield HEADER;
+  const encoded = new Map<string, Buffer>(); // ticker / timeframe bytes, encoded once
+  const bytesOf = (value: string) => {
+    let bytes = encoded.get(value);
+    if (!bytes) encoded.set(value, (bytes = Buffer.from(value, 'utf8')));
+    return bytes;
+  };
   for (let start = 0; start < bars.length; start += ROWS_PER_CHUNK) {
     const rows = bars.slice(start, start + ROWS_PER_CHUNK);
-    // Per row: 2 (field count) + 10 × 4 (lengths) + 8 (timestamp) + 7 × 8 (float8s) + 4 (int4) + text.
-    const size = rows.reduce((n, b) => n + 110 + Buffer.byteLength(b.ticker) + b.timeframe.length, 0);
+    // Per row at most: 2 (field count) + 10 × 4 (lengths) + 8 (timestamp) + 6 × 8 (float8s) + 4 (int4) + text.
+    const size = rows.reduce((n, b) => n + 102 + bytesOf(b.ticker).length + bytesOf(b.timeframe).length, 0);
     const buf = Buffer.allocUnsafe(size);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = 0;
     const text = (value: string) => {
-      const length = buf.write(value, pos + 4);
-      buf.writeInt32BE(length, pos);
-      pos += 4 + length;
+      const bytes = bytesOf(value);
+      view.setInt32(pos, bytes.length);
+      buf.set(bytes, pos + 4);
+      pos += 4 + bytes.length;
     };
-    const float = (value: number | null | undefined) => {
-      if (value == null) {
-        buf.writeInt32BE(-1, pos);
-        pos += 4;
-        return;
-      }
-      buf.writeInt32BE(8, pos);
-      buf.writeDoubleBE(value, pos + 4);
+    const float = (value: number) => {
+      view.setInt32(pos, 8);
+      view.setFloat64(pos + 4, value);
       pos += 12;
     };
     for (const b of rows) {
-      buf.writeInt16BE(10, pos);
+      view.setInt16(pos, 10);
       pos += 2;
       text(b.ticker);
       text(b.timeframe);
       const micros = (b.timestamp.getTime() - PG_EPOCH_MS) * 1000;
-      buf.writeInt32BE(8, pos);
-      buf.writeInt32BE(Math.floor(micros / 4294967296), pos + 4);
-      buf.writeUInt32BE(((micros % 4294967296) + 4294967296) % 4294967296, pos + 8);
+      view.setInt32(pos, 8);
+      view.setInt32(pos + 4, Math.floor(micros / 4294967296));
+      view.setUint32(pos + 8, ((micros % 4294967296) + 4294967296) % 4294967296);
       pos += 12;
       float(b.open);
       float(b.high);
       float(b.low);
       float(b.close);
       float(b.volume);
-      float(b.vwap);
+      if (b.vwap == null) {
+        view.setInt32(pos, -1);
+        pos += 4;
+      } else float(b.vwap);
       if (b.tradeCount == null) {
-        buf.writeInt32BE(-1, pos);
+        view.setInt32(pos, -1);
         pos += 4;
       } else {
-        buf.writeInt32BE(4, pos);
-        buf.writeInt32BE(b.tradeCount, pos + 4);
+        view.setInt32(pos, 4);
+        view.setInt32(pos + 4, b.tradeCount);
         pos += 8;
       }
     }

@@ -62,14 +62,24 @@ const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Rejects the whole batch on the first invalid or repeated bar, naming its index and field. */
 export function assertValidBatch(bars: readonly Bar[]): void {
-  const seen = new Map<string, number>();
+  // Timestamps seen per series; batches are mostly one series, so the lookup is by reference.
+  const series = new Map<string, Map<number, number>>();
+  let lastTicker = '';
+  let lastTimeframe = '';
+  let seen = new Map<number, number>();
   bars.forEach((bar, index) => {
     const violation = barViolations(bar)[0];
     if (violation) throw new InvalidBarError(index, violation.field, violation.message);
-    const key = `${bar.ticker}|${bar.timeframe}|${bar.timestamp.getTime()}`;
-    const first = seen.get(key);
+    if (bar.ticker !== lastTicker || bar.timeframe !== lastTimeframe) {
+      [lastTicker, lastTimeframe] = [bar.ticker, bar.timeframe];
+      const key = `${bar.ticker}|${bar.timeframe}`;
+      seen = series.get(key) ?? new Map();
+      series.set(key, seen);
+    }
+    const ms = bar.timestamp.getTime();
+    const first = seen.get(ms);
     if (first !== undefined) throw new InvalidBarError(index, 'timestamp', `duplicates bar ${first} (same ticker, timeframe and timestamp)`);
-    seen.set(key, index);
+    seen.set(ms, index);
   });
 }
 
