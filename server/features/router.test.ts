@@ -1,0 +1,44 @@
+// /api/market-data/features over real HTTP: the column selection and its errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
+import { MarketDataRepository } from '../market-data/repository';
+import { startTestServer, type TestServer } from '../testing/http';
+
+let server: TestServer;
+let key: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  key = await server.key(['market:read']);
+  const bars = simulateMinuteBars({ ...DEMO_TICKERS[0]!, ticker: 'SPY' }, sessionsBetween('2025-03-03', '2025-03-04'), 5);
+  await new MarketDataRepository(server.db.pool).upsertBars(bars);
+  await server.services.features.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
+});
+afterAll(() => server.close());
+
+const get = (query: string) => fetch(`${server.url}/api/market-data/features?${query}`, { headers: { authorization: `Bearer ${key}` } });
+
+describe('GET /api/market-data/features', () => {
+  it('returns only the requested columns, oldest first', async () => {
+    const res = await get('ticker=spy&timeframe=1m&limit=3&columns=sma20,rsi14,wma_20');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ success: true, ticker: 'SPY', timeframe: '1m', count: 3, columns: ['sma20', 'rsi14', 'wma_20'] });
+    for (const row of body.data) expect(Object.keys(row).sort()).toEqual(['rsi14', 'sma20', 'timestamp', 'wma_20']);
+    expect(body.data[0].timestamp < body.data[2].timestamp).toBe(true);
+    expect(typeof body.data[2].sma20).toBe('number');
+  });
+
+  it('answers an unknown column with 400 naming the field', async () => {
+    const res = await get('ticker=SPY&timeframe=1m&columns=sma20,not_a_feature');
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.details).toEqual([expect.objectContaining({ path: 'columns', message: expect.stringMatching(/not_a_feature/) })]);
+  });
+
+  it('lists every feature in the catalog', async () => {
+    const body = await (await fetch(`${server.url}/api/market-data/features/catalog`)).json();
+    expect(body.count).toBeGreaterThanOrEqual(19 + 25);
+    expect(body.features.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['sma_20', 'macd_hist', 'stoch_d', 'bb_lower']));
+  });
+});

@@ -1,0 +1,90 @@
+// The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
+import { z } from 'zod';
+import { LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
+
+/**
+ * The names a client selects and reads back: the 19 table columns by their camelCase field (as the
+ * Prisma model and the bars API spell fields) and the JSON-bag features by their key.
+ */
+export type FeatureKey = FeatureColumnField | FeatureBagKey;
+export const FEATURE_KEYS: readonly FeatureKey[] = [...Object.values(COLUMN_FIELDS), ...BAG_KEYS];
+const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
+
+/** `sma20,rsi14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
+export const FeatureColumnsSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx): FeatureKey[] => {
+    const names = [...new Set((raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+    const unknown = names.filter((n) => !KNOWN_KEYS.has(n));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown feature column(s): ${unknown.join(', ')}; valid names are listed by GET /api/market-data/features/catalog`,
+      });
+      return z.NEVER;
+    }
+    return names.length > 0 ? (names as FeatureKey[]) : [...FEATURE_KEYS];
+  });
+
+/**
+ * Either a range (`from` inclusive, `to` exclusive: the earliest `limit` rows from `from`) or, as
+ * for bars, the latest `limit` rows up to `endDate` (inclusive). Oldest first either way.
+ */
+export const FeaturesQuerySchema = z
+  .object({
+    ticker: TickerSchema,
+    timeframe: TimeframeSchema.default('1d'),
+    from: QueryDateSchema.optional(),
+    to: QueryDateSchema.optional(),
+    endDate: QueryDateSchema.optional(),
+    limit: LimitSchema(100_000, 1000),
+    columns: FeatureColumnsSchema,
+  })
+  .refine((q) => !(q.to && q.endDate), { path: ['endDate'], message: 'give either to (exclusive) or endDate (inclusive), not both' })
+  .refine((q) => !(q.from && q.to) || q.from < q.to, { path: ['to'], message: 'to must be after from' });
+export type FeaturesQuery = z.output<typeof FeaturesQuerySchema>;
+
+/** One stored feature row on the wire: the bar's start as ISO-8601 UTC, then the requested features. */
+export const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
+export type FeatureWireRow = z.infer<typeof FeatureRowSchema>;
+
+export const FeaturesResponseSchema = z.object({
+  success: z.literal(true),
+  ticker: z.string(),
+  timeframe: TimeframeSchema,
+  count: z.number(),
+  columns: z.array(z.string()),
+  data: z.array(FeatureRowSchema),
+});
+
+export const FeatureCatalogEntrySchema = z.object({
+  /** Catalog (snake_case) name, as in the `features` table and the docs. */
+  name: z.string(),
+  /** The name to put in `columns` and to read in `data` rows. */
+  key: z.string(),
+  storage: z.enum(['column', 'bag']),
+  formula: z.string(),
+  params: z.record(z.string(), z.union([z.number(), z.string()])),
+  warmup: z.number(),
+  convention: z.string(),
+});
+export type FeatureCatalogItem = z.infer<typeof FeatureCatalogEntrySchema>;
+
+export const FeatureCatalogResponseSchema = z.object({
+  success: z.literal(true),
+  count: z.number(),
+  features: z.array(FeatureCatalogEntrySchema),
+});
+
+/** FEATURE_CATALOG as a list, each entry with the key the features endpoint uses for it. */
+export const FEATURE_CATALOG_LIST: readonly FeatureCatalogItem[] = Object.entries(FEATURE_CATALOG).map(([name, e]) => ({
+  name,
+  key: e.field ?? name,
+  storage: e.storage,
+  formula: e.formula,
+  params: { ...e.params },
+  warmup: e.warmup,
+  convention: e.convention,
+}));
