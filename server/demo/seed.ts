@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import { refreshDailySummary } from '../db/timescale';
+import { FeatureService } from '../features/service';
 import { addDays, getSession, nextTradingDay, sessionDateOf, type Session } from '../ingestion/calendar';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar, Timeframe } from '../market-data/schema';
@@ -28,6 +29,7 @@ export interface SeedOptions {
 
 export interface SeedSummary {
   bars: number;
+  features: number;
   models: number;
   predictions: number;
   resolved: number;
@@ -108,7 +110,16 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
   const { created } = await predictions.createMany(newPredictions);
   const resolved = await predictions.resolveDue(now);
   await refreshDailySummary(db.pool); // so the daily summary shows the demo days at once
-  return { bars: barCount, models: modelCount, predictions: created, resolved, from: sessions[0]!.date, to: last.date };
+  const features = await new FeatureService(db.pool).computeAll();
+  return {
+    bars: barCount,
+    features: features.reduce((n, r) => n + r.rows, 0),
+    models: modelCount,
+    predictions: created,
+    resolved,
+    from: sessions[0]!.date,
+    to: last.date,
+  };
 }
 
 /** When the information in bar `bar` is complete: its end, or the session close if earlier. */

@@ -1,0 +1,23 @@
+// The root router: every domain router merged in one place. Its type is what the SPA imports.
+import { authRouter } from './auth/router';
+import { featuresRouter } from './features/router';
+import { healthRouter } from './health/router';
+import { ingestionRouter } from './ingestion/router';
+import { marketDataRouter } from './market-data/router';
+import { modelsRouter } from './models/router';
+import { predictionsRouter } from './predictions/router';
+import { tradingRouter } from './trading/router';
+import { router } from './trpc';
+
+export const appRouter = router({
+  auth: authRouter,
+  features: featuresRouter,
+  health: healthRouter,
+  ingestion: ingestionRouter,
+  marketData: marketDataRouter,
+  models: modelsRouter,
+  predictions: predictionsRouter,
+  trading: tradingRouter,
+});
+
+export type AppRouter = typeof appRouter;
