@@ -37,9 +37,9 @@ if (hasE2e && extra.length === 0 && process.env.SKIP_E2E !== '1') {
   const e2eCode = run('npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
   exitCode ||= e2eCode;
   if (fs.existsSync(pwJson)) {
-    const { stats } = JSON.parse(fs.readFileSync(pwJson, 'utf8'));
+    const { stats, errors = [] } = JSON.parse(fs.readFileSync(pwJson, 'utf8'));
     passed += stats.expected + stats.flaky;
-    failed += stats.unexpected;
+    failed += stats.unexpected + errors.length; // errors: the suite could not run (e.g. the web server failed)
     skipped += stats.skipped;
   } else {
     failed += 1;
