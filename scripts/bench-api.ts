@@ -1,7 +1,8 @@
 // npm run bench:api — end-to-end latency of the REST API: the real server (a child process,
-// `server/main.ts`) on the configured database with demo data, driven by autocannon at 50
-// concurrent connections. Prints req/s, median and p99; exits non-zero when the plan's target
-// (predictions under 100 ms) is missed.
+// `server/main.ts`) on the configured database with demo data; one sequential client (the latency a
+// bot sees) and autocannon at 50 concurrent connections (throughput and queueing). Prints req/s,
+// median and p99; exits non-zero when a target is missed (the plan's 100 ms, the one-year read's
+// 500 ms).
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { loadConfig } from '../server/config';
@@ -43,27 +44,47 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function load(name: string, path: string, target?: number, goal = 'median < 5 ms, p99 < 25 ms') {
+/** One client, one request at a time: the latency a single bot sees. */
+async function sequential(name: string, path: string, target: number) {
+  const times: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    const started = performance.now();
+    const res = await fetch(base + path, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+    if (i >= 20) times.push(performance.now() - started); // the first 20 warm up
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+  rows.push({ name: `${name} (1 client, sequential)`, rps: 1000 / at(0.5), p50: at(0.5), p99: at(0.99), target, goal: '' });
+}
+
+/** 50 concurrent connections for DURATION_SECONDS (autocannon): throughput and queueing. */
+async function load(name: string, path: string) {
   const result = await autocannon({ url: base + path, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  rows.push({ name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, target, goal });
+  rows.push({ name: `${name} (${CONNECTIONS} connections)`, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, goal: 'median < 5 ms, p99 < 25 ms' });
 }
 
 let ok = false;
 try {
-  await load('GET /api/predictions/latest?ticker=SPY&timeframe=1h', '/api/predictions/latest?ticker=SPY&timeframe=1h', 100);
-  await load('GET /api/market-data?ticker=SPY&timeframe=1h&limit=100', '/api/market-data?ticker=SPY&timeframe=1h&limit=100');
+  const latest = ['GET /api/predictions/latest?ticker=SPY&timeframe=1h', '/api/predictions/latest?ticker=SPY&timeframe=1h'] as const;
+  const bars = ['GET /api/market-data?ticker=SPY&timeframe=1h&limit=100', '/api/market-data?ticker=SPY&timeframe=1h&limit=100'] as const;
+  await sequential(...latest, 100);
+  await sequential(...bars, 100);
+  await load(...latest);
+  await load(...bars);
 
   // One year of 1m bars through the whole stack (auth, rate limit, validation, JSON), one at a time.
-  const bars = simulateMinuteBars({ ticker: RANGE_TICKER, startPrice: 300, annualVol: 0.2, annualDrift: 0, minuteVolume: 1e5 }, sessionsBetween('2024-06-01', '2025-06-30'), 3).slice(-100_000);
-  await new MarketDataRepository(db.pool).upsertBars(bars);
-  const url = `${base}/api/market-data/range?ticker=${RANGE_TICKER}&timeframe=1m&from=${bars[0]!.timestamp.toISOString()}&to=2025-07-01T00:00:00Z`;
+  const year = simulateMinuteBars({ ticker: RANGE_TICKER, startPrice: 300, annualVol: 0.2, annualDrift: 0, minuteVolume: 1e5 }, sessionsBetween('2024-06-01', '2025-06-30'), 3).slice(-100_000);
+  await new MarketDataRepository(db.pool).upsertBars(year);
+  const url = `${base}/api/market-data/range?ticker=${RANGE_TICKER}&timeframe=1m&from=${year[0]!.timestamp.toISOString()}&to=2025-07-01T00:00:00Z`;
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
     const started = performance.now();
     const body = (await (await fetch(url, { headers })).json()) as { count: number };
     times.push(performance.now() - started);
-    if (body.count !== bars.length) throw new Error(`range returned ${body.count} bars`);
+    if (body.count !== year.length) throw new Error(`range returned ${body.count} bars`);
   }
   times.sort((a, b) => a - b);
   rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 500, goal: '< 250 ms' });
@@ -73,6 +94,7 @@ try {
   ok = true;
   for (const r of rows) {
     const missed = r.target !== undefined && r.p50 > r.target;
+    // Goals (ours, tighter) are reported, not enforced.
     ok &&= !missed;
     console.log(r.name.padEnd(62), r.rps.toFixed(0).padStart(9), `${r.p50.toFixed(1)} ms`.padStart(10), `${r.p99.toFixed(1)} ms`.padStart(10), `  ${r.target ? `< ${r.target} ms ${missed ? 'MISSED' : 'ok'}` : ''}`.padEnd(15), ` ${r.goal}`);
   }

@@ -16,7 +16,7 @@ import { TradingService } from './trading/service';
 export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
   const features = new FeatureService(db.pool);
   return {
-    auth: new AuthService(db.prisma, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
+    auth: new AuthService(db.prisma, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
     features,
     health: new HealthService(db.pool, db.mode, db.timeSeries),
     // New bars trigger the feature pipeline for the changed part of each series.

@@ -1,21 +1,38 @@
 // Storage for API keys, SPA sessions and one-time sign-in tokens. Secrets are never stored: only
 // their SHA-256, plus a short visible prefix of each key so people can tell keys apart.
+import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 
 export type ApiKeyRow = Awaited<ReturnType<PrismaClient['apiKey']['findUniqueOrThrow']>>;
 
 const ACTIVE_KEY = (now: Date) => ({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
 
+/** What authentication needs of a key, read with plain SQL on every request (no ORM work). */
+export interface KeyCredentials {
+  id: string;
+  name: string;
+  prefix: string;
+  keyHash: string;
+  scopes: string[];
+}
+
+const CREDENTIAL_COLUMNS = `k.id, k.name, k.prefix, k.key_hash AS "keyHash", k.scopes`;
+const KEY_IS_ACTIVE = `k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
+
 export class AuthRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
   createKey(data: { name: string; prefix: string; keyHash: string; scopes: string[]; expiresAt?: Date | null }): Promise<ApiKeyRow> {
     return this.prisma.apiKey.create({ data });
   }
 
   /** Usable keys with this visible prefix (normally one); the caller compares hashes in constant time. */
-  findActiveByPrefix(prefix: string, now = new Date()): Promise<ApiKeyRow[]> {
-    return this.prisma.apiKey.findMany({ where: { prefix, ...ACTIVE_KEY(now) } });
+  async findActiveByPrefix(prefix: string): Promise<KeyCredentials[]> {
+    const { rows } = await this.pool.query<KeyCredentials>(`SELECT ${CREDENTIAL_COLUMNS} FROM api_keys k WHERE k.prefix = $1 AND ${KEY_IS_ACTIVE}`, [prefix]);
+    return rows;
   }
 
   findByName(name: string): Promise<ApiKeyRow | null> {
@@ -45,12 +62,12 @@ export class AuthRepository {
     return this.prisma.apiKey.update({ where: { id }, data: { ...data, revokedAt: null } });
   }
 
-  /** Records use at most once a minute per key, so authentication does not write on every request. */
-  async touchKey(id: string, now = new Date()): Promise<void> {
-    await this.prisma.apiKey.updateMany({
-      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - 60_000) } }] },
-      data: { lastUsedAt: now },
-    });
+  /** Records use at most once a minute per key (also across instances), so requests rarely write. */
+  async touchKey(id: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
   }
 
   createSession(tokenHash: string, apiKeyId: string, expiresAt: Date): Promise<unknown> {
@@ -58,12 +75,13 @@ export class AuthRepository {
   }
 
   /** The key behind a live session, if both are still valid. */
-  async findSessionKey(tokenHash: string, now = new Date()): Promise<ApiKeyRow | null> {
-    const session = await this.prisma.session.findFirst({
-      where: { tokenHash, expiresAt: { gt: now }, apiKey: ACTIVE_KEY(now) },
-      include: { apiKey: true },
-    });
-    return session?.apiKey ?? null;
+  async findSessionKey(tokenHash: string): Promise<KeyCredentials | null> {
+    const { rows } = await this.pool.query<KeyCredentials>(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM sessions s JOIN api_keys k ON k.id = s.api_key_id
+       WHERE s.token_hash = $1 AND s.expires_at > now() AND ${KEY_IS_ACTIVE}`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
   }
 
   async deleteSession(tokenHash: string): Promise<void> {

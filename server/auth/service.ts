@@ -2,9 +2,10 @@
 // SHA-256 and its first 11 characters (the visible prefix). Verification looks keys up by prefix
 // and compares hashes with crypto.timingSafeEqual, so timing reveals nothing about a secret.
 import crypto from 'node:crypto';
+import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import type { Principal } from '../trpc';
-import { AuthRepository, type ApiKeyRow } from './repository';
+import { AuthRepository, type ApiKeyRow, type KeyCredentials } from './repository';
 import { ENV_KEY_SCOPES, type ApiKeyInfo, type Scope } from './schema';
 
 const KEY_PREFIX_LENGTH = 11; // "qb_" + 8 characters
@@ -34,18 +35,22 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
   };
 }
 
-function toPrincipal(row: ApiKeyRow): Principal {
+function toPrincipal(row: KeyCredentials): Principal {
   return { keyId: row.id, name: row.name, prefix: row.prefix, scopes: new Set(row.scopes) };
 }
 
 export class AuthService {
   private readonly repository: AuthRepository;
 
+  /** When this process last recorded each key's use; spares a database round trip per request. */
+  private readonly lastTouched = new Map<string, number>();
+
   constructor(
     prisma: PrismaClient,
+    pool: pg.Pool,
     private readonly options: AuthOptions,
   ) {
-    this.repository = new AuthRepository(prisma);
+    this.repository = new AuthRepository(prisma, pool);
   }
 
   async createKey(name: string, scopes: readonly Scope[], expiresAt?: Date): Promise<CreatedKey> {
@@ -79,7 +84,11 @@ export class AuthService {
     const candidates = await this.repository.findActiveByPrefix(presented.slice(0, KEY_PREFIX_LENGTH));
     const match = candidates.find((row) => crypto.timingSafeEqual(Buffer.from(row.keyHash, 'hex'), digest));
     if (!match) return null;
-    await this.repository.touchKey(match.id);
+    const now = Date.now();
+    if (now - (this.lastTouched.get(match.id) ?? 0) > 60_000) {
+      this.lastTouched.set(match.id, now);
+      await this.repository.touchKey(match.id);
+    }
     return toPrincipal(match);
   }
 
