@@ -1,21 +1,13 @@
 // Rolling primitives and kernel edge cases against naive (obviously-correct) implementations.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../demo/market-simulator';
 import { rollingMax, rollingMean, rollingMin, rollingStdev, rollingSum, rollingVariance, toNullable } from './core';
 import { ema, macd, sma, wma } from './moving-averages';
 import { cci, dmi, rsi, stoch, stochRsi, ultosc, willr } from './oscillators';
 import { atr, bbPercentB, bbands, logReturn, simpleReturn, zscore } from './volatility';
 import { mfi, obv, sessionVwap } from './volume';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function randomWalk(n: number, seed: number, level = 100): number[] {
   const r = prng(seed);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../demo/market-simulator';
 import {
   BAG_KEYS,
   COLUMN_FIELDS,
@@ -21,16 +22,7 @@ import {
   type FeatureRow,
 } from './index';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 /** Random but well-formed bars (low <= open,close <= high, volume > 0), 1-minute spacing. */
 function makeBars(n: number, seed = 42, startMs = Date.UTC(2024, 2, 8, 14, 30), stepMs = 60_000): FeatureBar[] {
