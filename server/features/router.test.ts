@@ -36,6 +36,22 @@ describe('GET /api/market-data/features', () => {
     expect(body.details).toEqual([expect.objectContaining({ path: 'columns', message: expect.stringMatching(/not_a_feature/) })]);
   });
 
+  it('serves every feature when no columns are given, and accepts every catalog key', async () => {
+    const catalog = await (await fetch(`${server.url}/api/market-data/features/catalog`)).json();
+    const keys = catalog.features.map((f: { key: string }) => f.key);
+    const all = await (await get('ticker=SPY&timeframe=1m&limit=2')).json();
+    expect(all.columns).toEqual(keys);
+    expect(Object.keys(all.data[0])).toEqual(['timestamp', ...keys]);
+    const selected = await get(`ticker=SPY&timeframe=1m&limit=2&columns=${keys.join(',')}`);
+    expect(selected.status).toBe(200);
+  });
+
+  it('rejects an ambiguous upper bound with 400', async () => {
+    const res = await get('ticker=SPY&timeframe=1m&to=2025-03-04&endDate=2025-03-04');
+    expect(res.status).toBe(400);
+    expect((await res.json()).details).toEqual([expect.objectContaining({ path: 'endDate' })]);
+  });
+
   it('lists every feature in the catalog', async () => {
     const body = await (await fetch(`${server.url}/api/market-data/features/catalog`)).json();
     expect(body.count).toBeGreaterThanOrEqual(19 + 25);

@@ -1,6 +1,6 @@
 // The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { BarsResponseSchema, LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
 import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
 
 /**
@@ -14,6 +14,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
 /** `sma20,rsi14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
 export const FeatureColumnsSchema = z
   .string()
+  .describe('Comma-separated feature keys (the catalog\'s `key`: sma20, rsi14, wma_20, ...); absent = every feature')
   .optional()
   .transform((raw, ctx): FeatureKey[] => {
     const names = [...new Set((raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
@@ -39,7 +40,7 @@ export const FeaturesQuerySchema = z
     from: QueryDateSchema.optional(),
     to: QueryDateSchema.optional(),
     endDate: QueryDateSchema.optional(),
-    limit: LimitSchema(100_000, 1000),
+    limit: LimitSchema(50_000, 1000),
     columns: FeatureColumnsSchema,
   })
   .refine((q) => !(q.to && q.endDate), { path: ['endDate'], message: 'give either to (exclusive) or endDate (inclusive), not both' })
@@ -50,11 +51,8 @@ export type FeaturesQuery = z.output<typeof FeaturesQuerySchema>;
 export const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
 export type FeatureWireRow = z.infer<typeof FeatureRowSchema>;
 
-export const FeaturesResponseSchema = z.object({
-  success: z.literal(true),
-  ticker: z.string(),
-  timeframe: TimeframeSchema,
-  count: z.number(),
+/** The bars envelope `{ success, ticker, timeframe, count, data }`, plus the columns served. */
+export const FeaturesResponseSchema = BarsResponseSchema.extend({
   columns: z.array(z.string()),
   data: z.array(FeatureRowSchema),
 });

@@ -5,7 +5,8 @@ import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/marke
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { computeFeatureRows } from './indicators';
+import { FEATURE_CATALOG, computeFeatureRows, computeFeatureSeries } from './indicators';
+import { FEATURE_CATALOG_LIST, FEATURE_KEYS } from './schema';
 import { FeatureService } from './service';
 
 let db: TestDatabase;
@@ -35,6 +36,9 @@ async function stored(ticker: string) {
   return rows as Array<Record<string, unknown> & { ms: number; xmin: string }>;
 }
 const values = (rows: Awaited<ReturnType<typeof stored>>) => rows.map(({ xmin: _xmin, ...rest }) => rest);
+/** Every feature of every row as the API serves it; JSON drops -0, which jsonb cannot hold either. */
+const served = async (ticker: string) =>
+  JSON.parse(JSON.stringify(await service.getFeatures({ ticker, timeframe: '1m', columns: [...FEATURE_KEYS], limit: 50_000 }))) as Array<Record<string, number | string | null>>;
 
 describe('feature pipeline', () => {
   it('stores exactly what the indicator library computes, with NULL warm-up rows', async () => {
@@ -97,11 +101,104 @@ describe('feature pipeline', () => {
     expect(after.map((r) => r.ema_12)).toEqual(fresh.map((r) => r.columns.ema12));
   });
 
+  it('serves every feature of every row exactly as the library computes it, NULL for each warm-up', async () => {
+    const input = series('SPY');
+    await bars.upsertBars(input);
+    await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
+    const rows = await served('SPY');
+    const expected = computeFeatureRows(input).map((r, i) => ({ timestamp: input[i]!.timestamp.toISOString(), ...r.columns, ...r.bag }));
+    expect(rows).toEqual(JSON.parse(JSON.stringify(expected)));
+    for (const { name, key, warmup } of FEATURE_CATALOG_LIST) {
+      expect(rows.slice(0, warmup).every((r) => r[key] === null), name).toBe(true);
+      expect(rows[warmup]![key], name).not.toBeNull();
+    }
+    // In the table itself: warm-up columns are SQL NULL and warm-up bag entries JSON null, never absent.
+    const { rows: first } = await db.pool.query(`SELECT * FROM features WHERE ticker = 'SPY' ORDER BY "timestamp" LIMIT 1`);
+    for (const [name, entry] of Object.entries(FEATURE_CATALOG)) {
+      if (entry.warmup === 0) continue;
+      if (entry.storage === 'column') expect(first[0][name], name).toBeNull();
+      else expect(first[0].features, name).toHaveProperty(name, null);
+    }
+  });
+
+  it('after a correction the table equals a full recompute of the corrected bars', async () => {
+    const input = series('SPY');
+    await bars.upsertBars(input);
+    await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
+    const corrected = input.map((b, i) => (i === 700 ? { ...b, low: b.low - 1, close: b.low - 1 } : b));
+    await bars.upsertBars([corrected[700]!]);
+    await service.onBarsWritten('SPY', '1m', corrected[700]!.timestamp);
+    await bars.upsertBars(corrected.map((b) => ({ ...b, ticker: 'BBB' })));
+    await service.computeFeatures({ ticker: 'BBB', timeframe: '1m', full: true });
+    expect(values(await stored('SPY'))).toEqual(values(await stored('BBB')));
+  });
+
+  it('catches up without being told what changed, and rewrites a series whose history was back-filled', async () => {
+    const input = series('AAA');
+    await bars.upsertBars(input.slice(300, 1200));
+    await service.computeFeatures({ ticker: 'AAA', timeframe: '1m' });
+    await bars.upsertBars(input.slice(1200));
+    expect((await service.computeFeatures({ ticker: 'AAA', timeframe: '1m' })).rows).toBe(600);
+    // Bars before the first stored one change every recursive indicator's seed: all rows are redone.
+    await bars.upsertBars(input.slice(0, 300));
+    const backfill = await service.computeFeatures({ ticker: 'AAA', timeframe: '1m' });
+    expect(backfill).toMatchObject({ rows: 1800, from: input[0]!.timestamp });
+    await bars.upsertBars(input.map((b) => ({ ...b, ticker: 'BBB' })));
+    await service.computeFeatures({ ticker: 'BBB', timeframe: '1m', full: true });
+    expect(values(await stored('AAA'))).toEqual(values(await stored('BBB')));
+  });
+
+  it('serialises concurrent computations of one series (the advisory lock)', async () => {
+    const input = series('SPY');
+    await bars.upsertBars(input);
+    // Unserialised, both would delete, then both insert the same keys: a unique violation.
+    const runs = await Promise.all([1, 2, 3].map(() => service.computeFeatures({ ticker: 'SPY', timeframe: '1m', full: true })));
+    expect(runs.map((r) => r.rows)).toEqual([1800, 1800, 1800]);
+    expect(await stored('SPY')).toHaveLength(1800);
+  });
+
+  it('rolls a failed write back and releases the series', async () => {
+    const input = series('SPY');
+    await bars.upsertBars(input);
+    await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
+    const before = await stored('SPY');
+    const computed = computeFeatureSeries(input);
+    const timestamps = Float64Array.from(input, (b) => b.timestamp.getTime());
+    // Inserting over existing rows breaks the primary key mid-COPY: the error must surface, not hang.
+    await expect(
+      service.repository.withLockedSeries('SPY', '1m', async (s) => {
+        await s.deleteFrom(input[1000]!.timestamp);
+        await s.insert(timestamps, computed, 900);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await stored('SPY')).toEqual(before);
+    expect((await service.computeFeatures({ ticker: 'SPY', timeframe: '1m', full: true })).rows).toBe(1800);
+  });
+
+  it('reads a from/to range or the latest rows up to endDate, with only the selected columns', async () => {
+    const input = series('SPY');
+    await bars.upsertBars(input);
+    await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
+    const ts = (i: number) => input[i]!.timestamp;
+    const range = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['rsi14', 'vwap_session'], from: ts(100), to: ts(110), limit: 1000 });
+    expect(range.map((r) => r.timestamp)).toEqual(input.slice(100, 110).map((b) => b.timestamp.toISOString()));
+    expect(Object.keys(range[0]!)).toEqual(['timestamp', 'rsi14', 'vwap_session']);
+    const firstOfRange = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['obv'], from: ts(100), limit: 3 });
+    expect(firstOfRange.map((r) => r.timestamp)).toEqual(input.slice(100, 103).map((b) => b.timestamp.toISOString()));
+    const latest = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['obv'], endDate: ts(500), limit: 3 });
+    expect(latest.map((r) => r.timestamp)).toEqual(input.slice(498, 501).map((b) => b.timestamp.toISOString()));
+    await expect(service.repository.read('SPY', '1m', ['obv; DROP TABLE features' as never], { limit: 1 })).rejects.toThrow(/unknown feature column/);
+  });
+
   it('is idempotent: a second run writes nothing', async () => {
     await bars.upsertBars(series('SPY'));
     await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
     const before = await stored('SPY');
     expect((await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' })).rows).toBe(0);
     expect(await stored('SPY')).toEqual(before);
+    // Re-running a trigger or a full recompute rewrites rows, with the same values.
+    await service.onBarsWritten('SPY', '1m', new Date(before[900]!.ms));
+    await service.computeFeatures({ ticker: 'SPY', timeframe: '1m', full: true });
+    expect(values(await stored('SPY'))).toEqual(values(before));
   });
 });

@@ -36,16 +36,10 @@ export interface ComputeResult {
 // Bounds for "every bar of the series" that PostgreSQL and node-pg both represent.
 const ALL_TIME = { from: new Date('1000-01-01T00:00:00Z'), to: new Date('9999-12-31T00:00:00Z') };
 
-/** Index of the first bar with timestamp >= ms (bars sorted ascending). */
-function lowerBound(bars: readonly StoredBar[], ms: number): number {
-  let lo = 0;
-  let hi = bars.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (bars[mid]!.timestamp < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** Index of the first bar at or after `ms`, or the bar count. */
+function firstAtOrAfter(bars: readonly StoredBar[], ms: number): number {
+  const i = bars.findIndex((b) => b.timestamp >= ms);
+  return i === -1 ? bars.length : i;
 }
 
 /**
@@ -54,10 +48,10 @@ function lowerBound(bars: readonly StoredBar[], ms: number): number {
  * rows do not start at its first bar (bars back-filled before it) is rewritten whole, because
  * every recursive indicator is seeded at the first bar.
  */
-export function firstRowToWrite(bars: readonly StoredBar[], extent: FeatureExtent | null, request: Pick<ComputeRequest, 'full' | 'since'>): number {
+function firstRowToWrite(bars: readonly StoredBar[], extent: FeatureExtent | null, request: Pick<ComputeRequest, 'full' | 'since'>): number {
   if (request.full || !extent || bars.length === 0 || extent.earliest !== bars[0]!.timestamp) return 0;
-  const afterStored = lowerBound(bars, extent.latest + 1);
-  return firstAffectedIndex(Math.min(afterStored, request.since ? lowerBound(bars, request.since.getTime()) : afterStored));
+  const afterStored = firstAtOrAfter(bars, extent.latest + 1);
+  return firstAffectedIndex(Math.min(afterStored, request.since ? firstAtOrAfter(bars, request.since.getTime()) : afterStored));
 }
 
 export class FeatureService {
