@@ -15,8 +15,10 @@ async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   const services = createServices(db, config);
-  await services.auth.syncEnvironmentKeys(config);
+  // Decided before the environment keys are stored, so a bot key in the environment does not
+  // keep a fresh install from getting its admin key and sign-in link.
   const firstAdmin = (await services.auth.hasAnyKey()) ? null : await createFirstAdmin(services);
+  await services.auth.syncEnvironmentKeys(config);
 
   if (config.SEED_DEMO === 'auto' && (await services.health.isEmpty())) {
     logger.info('empty database: loading demo data (SEED_DEMO=never to skip)');

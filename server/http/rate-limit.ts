@@ -26,7 +26,7 @@ export interface RateLimitOptions {
 
 export function createRateLimiter(options: RateLimitOptions) {
   const limits = parseRateLimits(options.spec);
-  const fallback = limits.get('default') ?? 600;
+  const defaultLimit = limits.get('default') ?? 600;
   let store: Store;
   if (options.store === 'postgres') {
     const postgres = new PostgresRateLimitStore(options.pool);
@@ -40,7 +40,7 @@ export function createRateLimiter(options: RateLimitOptions) {
   const limitFor = (req: Request): number => {
     const principal = (req as AuthenticatedRequest).principal;
     if (!principal) return limits.get('anonymous') ?? 60;
-    let best = limits.get('default') ?? fallback;
+    let best = defaultLimit;
     for (const scope of principal.scopes) best = Math.max(best, limits.get(scope) ?? 0);
     return best;
   };
