@@ -320,22 +320,37 @@ export async function refreshDailySummary(db: pg.Pool | pg.PoolClient): Promise<
 }
 
 /**
- * Native-mode retention: deletes market_data bars older than `years`, in batches so no single
- * transaction holds millions of row locks (the first run on a big history).
+ * Native-mode retention: deletes market_data bars older than `years`, series by series through the
+ * primary key (the only index; there is no global time index to slow down ingestion), in batches so
+ * no single transaction holds millions of row locks (the first run on a big history).
  */
 async function deleteExpiredMarketData(client: Queryable, years: number): Promise<number> {
   const { rows } = await client.query<{ cutoff: Date }>(`SELECT now() - make_interval(years => $1) AS cutoff`, [years]);
   const cutoff = rows[0]!.cutoff;
+  // Loose index scan over the primary key: one probe per series instead of reading every bar.
+  const { rows: series } = await client.query<{ ticker: string; timeframe: string }>(
+    `WITH RECURSIVE s AS (
+       (SELECT ticker, timeframe FROM market_data ORDER BY ticker, timeframe LIMIT 1)
+       UNION ALL
+       SELECT n.ticker, n.timeframe FROM s, LATERAL (
+         SELECT ticker, timeframe FROM market_data WHERE (ticker, timeframe) > (s.ticker, s.timeframe)
+         ORDER BY ticker, timeframe LIMIT 1) n
+     ) SELECT ticker, timeframe FROM s`,
+  );
   let total = 0;
-  for (;;) {
-    const result = await client.query(
-      `DELETE FROM market_data
-       WHERE ctid = ANY (ARRAY(SELECT ctid FROM market_data WHERE "timestamp" < $1 LIMIT ${RETENTION_BATCH_ROWS}))`,
-      [cutoff],
-    );
-    total += result.rowCount ?? 0;
-    if ((result.rowCount ?? 0) < RETENTION_BATCH_ROWS) return total;
+  for (const { ticker, timeframe } of series) {
+    for (;;) {
+      const result = await client.query(
+        `DELETE FROM market_data
+         WHERE ctid = ANY (ARRAY(SELECT ctid FROM market_data
+                                 WHERE ticker = $1 AND timeframe = $2 AND "timestamp" < $3 LIMIT ${RETENTION_BATCH_ROWS}))`,
+        [ticker, timeframe, cutoff],
+      );
+      total += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < RETENTION_BATCH_ROWS) break;
+    }
   }
+  return total;
 }
 
 /**

@@ -1,0 +1,11 @@
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../server/config';
+import { openDatabase } from '../server/db/database';
+import { benchIngestion } from '../server/ingestion/bench';
+const db = await openDatabase(loadConfig({ ...process.env, SEED_DEMO: 'never' }));
+await benchIngestion(db, { years: 0.1 });
+const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+const r = await benchIngestion(db); console.log(r);
+const { profile } = await s.post('Profiler.stop'); writeFileSync('/tmp/ing.cpuprofile', JSON.stringify(profile));
+await db.close(); process.exit(0);
