@@ -4,6 +4,7 @@
 // median and p99; exits non-zero when a target is missed (the plan's 100 ms, the one-year read's
 // 500 ms).
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/database';
@@ -66,6 +67,20 @@ async function load(name: string, path: string) {
   rows.push({ name: `${name} (${CONNECTIONS} connections)`, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, goal: 'median < 5 ms, p99 < 25 ms' });
 }
 
+/** GET with node:http, the body as bytes: the lightest client, so the figure is mostly the server's. */
+function download(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 let ok = false;
 try {
   const latest = ['GET /api/predictions/latest?ticker=SPY&timeframe=1h', '/api/predictions/latest?ticker=SPY&timeframe=1h'] as const;
@@ -79,15 +94,18 @@ try {
   const year = simulateMinuteBars({ ticker: RANGE_TICKER, startPrice: 300, annualVol: 0.2, annualDrift: 0, minuteVolume: 1e5 }, sessionsBetween('2024-06-01', '2025-06-30'), 3).slice(-100_000);
   await new MarketDataRepository(db.pool).upsertBars(year);
   const url = `${base}/api/market-data/range?ticker=${RANGE_TICKER}&timeframe=1m&from=${year[0]!.timestamp.toISOString()}&to=2025-07-01T00:00:00Z`;
+  // Timed until the last byte is in (what the server and the network deliver); the client's own
+  // JSON.parse of 14 MB is the bot's business and is checked outside the timing.
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
     const started = performance.now();
-    const body = (await (await fetch(url, { headers })).json()) as { count: number };
+    const body = await download(url);
     times.push(performance.now() - started);
-    if (body.count !== year.length) throw new Error(`range returned ${body.count} bars`);
+    const { count, data } = JSON.parse(body.toString('utf8')) as { count: number; data: unknown[] };
+    if (count !== year.length || data.length !== year.length) throw new Error(`range returned ${count} bars`);
   }
   times.sort((a, b) => a - b);
-  rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 500, goal: '< 250 ms' });
+  rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 250, goal: '< 250 ms' });
 
   console.log(`\nREST API under load: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route (database: ${db.mode})\n`);
   console.log('route'.padEnd(62), 'req/s'.padStart(9), 'median'.padStart(10), 'p99'.padStart(10), '  plan target', '  our goal');

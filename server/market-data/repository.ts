@@ -5,7 +5,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
-import { decodeBarCopy, encodeBarCopy } from './binary-copy';
+import { decodeBarColumnStream, decodeBarCopy, encodeBarCopy, type BarColumns } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
 export class InvalidBarError extends Error {
@@ -141,23 +141,34 @@ export class MarketDataRepository {
 
   /** The plan's getHistoricalBars: the `limit` bars up to `endDate` (inclusive), oldest first. */
   async getHistoricalBars(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): Promise<StoredBar[]> {
-    return this.copyBars(
+    return decodeBarCopy(await this.copyOut(
       `SELECT * FROM (
          SELECT ${COPY_COLUMNS} FROM market_data
          WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)} AND "timestamp" <= ${endDate ? lit(endDate.toISOString()) : "'infinity'"}
          ORDER BY "timestamp" DESC LIMIT ${Math.trunc(limit)}
        ) recent ORDER BY "timestamp"`,
-    );
+    ));
   }
 
   /** Bars with from <= timestamp < to, oldest first. */
   async getBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): Promise<StoredBar[]> {
-    return this.copyBars(
-      `SELECT ${COPY_COLUMNS} FROM market_data
-       WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)}
-         AND "timestamp" >= ${lit(from.toISOString())} AND "timestamp" < ${lit(to.toISOString())}
-       ORDER BY "timestamp"${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`,
-    );
+    return decodeBarCopy(await this.copyOut(rangeQuery(ticker, timeframe, from, to, limit)));
+  }
+
+  /**
+   * getBarsInRange as a stream of column batches, decoded while PostgreSQL is still sending: the
+   * shape for very large reads (no object per bar, nothing held but the batch in hand). Stopping
+   * early (break, or an error downstream) discards the connection, whose COPY is unfinished.
+   */
+  async *streamBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<BarColumns> {
+    const client = await this.pool.connect();
+    let complete = false;
+    try {
+      yield* decodeBarColumnStream(client.query(copyTo(`COPY (${rangeQuery(ticker, timeframe, from, to, limit)}) TO STDOUT (FORMAT binary)`)));
+      complete = true;
+    } finally {
+      client.release(!complete);
+    }
   }
 
   async getLatest(ticker: string, timeframe: Timeframe): Promise<StoredBar | null> {
@@ -210,16 +221,16 @@ export class MarketDataRepository {
   }
 
   /**
-   * Streams a bar query out as binary COPY and decodes it (binary-copy.ts). COPY takes no bind
-   * parameters, so callers inline values through `lit()` (escaped literals of validated input).
+   * Runs a bar query as binary COPY and returns the raw rows (decoded in binary-copy.ts). COPY takes
+   * no bind parameters, so callers inline values through `lit()` (escaped literals of validated input).
    */
-  private async copyBars(query: string): Promise<StoredBar[]> {
+  private async copyOut(query: string): Promise<Buffer> {
     const client = await this.pool.connect();
     let failure: Error | undefined;
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) chunks.push(chunk as Buffer);
-      return decodeBarCopy(Buffer.concat(chunks));
+      return Buffer.concat(chunks);
     } catch (error) {
       failure = error as Error;
       throw error;
@@ -227,4 +238,11 @@ export class MarketDataRepository {
       client.release(failure); // a connection that failed mid-COPY is discarded, not reused
     }
   }
+}
+
+function rangeQuery(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): string {
+  return `SELECT ${COPY_COLUMNS} FROM market_data
+          WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)}
+            AND "timestamp" >= ${lit(from.toISOString())} AND "timestamp" < ${lit(to.toISOString())}
+          ORDER BY "timestamp"${limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`}`;
 }

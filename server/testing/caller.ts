@@ -15,19 +15,23 @@ export interface TestCallers {
   as(scopes: string[] | null): ReturnType<typeof createCaller>;
 }
 
+/** A caller acting as a key with `scopes` (null: anonymous), as the HTTP layer would build it. */
+export function callerAs(services: Services, scopes: string[] | null) {
+  return createCaller({
+    services,
+    principal: scopes && { keyId: 'test-key', name: 'test', prefix: 'qb_test', scopes: new Set(scopes) },
+    authError: null,
+    requestId: 'test',
+    log: logger,
+  });
+}
+
 export async function createTestCallers(): Promise<TestCallers> {
   const db = await createTestDatabase();
   const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } });
   return {
     db,
     services,
-    as: (scopes) =>
-      createCaller({
-        services,
-        principal: scopes && { keyId: 'test-key', name: 'test', prefix: 'qb_test', scopes: new Set(scopes) },
-        authError: null,
-        requestId: 'test',
-        log: logger,
-      }),
+    as: (scopes) => callerAs(services, scopes),
   };
 }

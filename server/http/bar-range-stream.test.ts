@@ -1,0 +1,100 @@
+// The streamed REST range read against the procedure it serves: same bars, same envelope, same
+// errors (which the procedure itself still answers), and a client leaving mid-body costs nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MarketDataRepository } from '../market-data/repository';
+import type { Bar } from '../market-data/schema';
+import { callerAs } from '../testing/caller';
+import { startTestServer, type TestServer } from '../testing/http';
+
+let server: TestServer;
+let reader: string;
+
+const T0 = Date.UTC(2025, 0, 2, 14, 30);
+const BARS = 60_000; // ~8 MB of JSON: more than the socket buffers hold, so a stream can be cut mid-body
+const bar = (i: number): Bar => ({
+  ticker: 'SPY',
+  timeframe: '1m',
+  timestamp: new Date(T0 + i * 60_000),
+  open: 100 + (i % 7) / 100,
+  high: 101.125,
+  low: 99.5 - i / 1e6,
+  close: 100.25,
+  volume: i * 3,
+  // Some bars without vwap / trade count: NULLs must come out as null.
+  vwap: i % 5 === 0 ? null : 100.123456789,
+  tradeCount: i % 3 === 0 ? null : i,
+});
+
+beforeAll(async () => {
+  server = await startTestServer({ RATE_LIMITS: 'default=1000,anonymous=1000' });
+  reader = await server.key(['market:read'], 'reader');
+  await new MarketDataRepository(server.db.pool).upsertBars(Array.from({ length: BARS }, (_, i) => bar(i)));
+}, 60_000);
+afterAll(() => server.close());
+
+const get = (path: string, key?: string, init: RequestInit = {}) =>
+  fetch(server.url + path, { ...init, headers: key ? { authorization: `Bearer ${key}` } : {} });
+const rangePath = (query: Record<string, string>) => `/api/market-data/range?${new URLSearchParams(query)}`;
+const iso = (i: number) => new Date(T0 + i * 60_000).toISOString();
+
+describe('GET /api/market-data/range (streamed)', () => {
+  it('returns exactly what the procedure returns, in the plan envelope, for every bar', async () => {
+    const query = { ticker: 'spy', timeframe: '1m' as const, from: iso(0), to: iso(BARS) };
+    const res = await get(rangePath(query), reader);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('ratelimit')).toBeTruthy();
+    const body = await res.json();
+    const expected = await callerAs(server.services, ['market:read']).marketData.range(query);
+    expect(body).toEqual(expected);
+    expect(body.count).toBe(BARS);
+    expect(body.data[0]).toEqual({ timestamp: iso(0), open: 100, high: 101.125, low: 99.5, close: 100.25, volume: 0, vwap: null, tradeCount: null });
+    expect(body.data[1]).toEqual({ timestamp: iso(1), open: 100.01, high: 101.125, low: 99.5 - 1 / 1e6, close: 100.25, volume: 3, vwap: 100.123456789, tradeCount: 1 });
+  });
+
+  it('honours limit and half-open bounds, and answers an empty range with no rows', async () => {
+    const limited = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20), limit: '4' }), reader)).json();
+    expect(limited.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([iso(10), iso(11), iso(12), iso(13)]);
+    expect(limited.count).toBe(4);
+    const bounded = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20) }), reader)).json();
+    expect(bounded.data.map((b: { timestamp: string }) => b.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => iso(10 + i)));
+    const empty = await get(rangePath({ ticker: 'QQQ', timeframe: '1m', from: iso(0), to: iso(10) }), reader);
+    expect(await empty.json()).toEqual({ success: true, ticker: 'QQQ', timeframe: '1m', count: 0, data: [] });
+  });
+
+  it('leaves errors to the procedure: 400 with the field, 401, 403', async () => {
+    const backwards = await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(5) }), reader);
+    expect(backwards.status).toBe(400);
+    const body = await backwards.json();
+    expect(body).toMatchObject({ success: false, error: 'Invalid input' });
+    expect(body.details.map((d: { path: string }) => d.path)).toEqual(['to']);
+    const badTimeframe = await get(rangePath({ ticker: 'SPY', timeframe: '2m', from: iso(0), to: iso(5) }), reader);
+    expect(badTimeframe.status).toBe(400);
+    expect((await badTimeframe.json()).details.map((d: { path: string }) => d.path)).toEqual(['timeframe']);
+    const repeated = await get(`${rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) })}&ticker=QQQ`, reader);
+    expect(repeated.status).toBe(400);
+    expect((await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) }))).status).toBe(401);
+    const tradingOnly = await server.key(['trading:read'], 'trading');
+    const forbidden = await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) }), tradingOnly);
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ success: false, error: expect.stringMatching(/market:read/) });
+  });
+
+  it('a client leaving mid-body ends the COPY and frees its database connection', async () => {
+    const pool = server.db.pool;
+    const controller = new AbortController();
+    const res = await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(BARS) }), reader, { signal: controller.signal });
+    const reader_ = res.body!.getReader();
+    await reader_.read(); // the body has started
+    controller.abort();
+    await expect(reader_.read()).rejects.toThrow();
+    const copies = async () =>
+      (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`)).rows[0].n;
+    await expect.poll(copies, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => pool.totalCount - pool.idleCount, { timeout: 5000 }).toBe(0);
+    // And the server goes on serving.
+    const again = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(3) }), reader)).json();
+    expect(again.count).toBe(3);
+  });
+});
