@@ -33,6 +33,7 @@ async function main() {
   const resolver = startPredictionResolver(services, { intervalSeconds: config.PREDICTION_RESOLVE_SECONDS });
   const refresh = config.REFRESH_TICKERS ? startRefreshScheduler({ service: services.ingestion, log: logger }) : null;
 
+  void services.auth.startKeyCache(); // until it is live, keys are checked against the database
   const server = createApp({ services, pool: db.pool, config }).listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
@@ -60,6 +61,7 @@ async function main() {
     await services.ingestion.stop(); // open windows of background runs are logged as aborted
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await services.auth.stopKeyCache();
     await db.close();
     process.exit(0);
   };

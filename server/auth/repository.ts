@@ -14,9 +14,10 @@ export interface KeyCredentials {
   prefix: string;
   keyHash: string;
   scopes: string[];
+  expiresAt: Date | null;
 }
 
-const CREDENTIAL_COLUMNS = `k.id, k.name, k.prefix, k.key_hash AS "keyHash", k.scopes`;
+const CREDENTIAL_COLUMNS = `k.id, k.name, k.prefix, k.key_hash AS "keyHash", k.scopes, k.expires_at AS "expiresAt"`;
 const KEY_IS_ACTIVE = `k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
 
 export class AuthRepository {
@@ -31,7 +32,11 @@ export class AuthRepository {
 
   /** Usable keys with this visible prefix (normally one); the caller compares hashes in constant time. */
   async findActiveByPrefix(prefix: string): Promise<KeyCredentials[]> {
-    const { rows } = await this.pool.query<KeyCredentials>(`SELECT ${CREDENTIAL_COLUMNS} FROM api_keys k WHERE k.prefix = $1 AND ${KEY_IS_ACTIVE}`, [prefix]);
+    const { rows } = await this.pool.query<KeyCredentials>({
+      name: 'auth-keys-by-prefix', // prepared once per connection: this runs on every cache miss
+      text: `SELECT ${CREDENTIAL_COLUMNS} FROM api_keys k WHERE k.prefix = $1 AND ${KEY_IS_ACTIVE}`,
+      values: [prefix],
+    });
     return rows;
   }
 

@@ -4,11 +4,15 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
+import { listen, type NotificationListener } from '../db/notifications';
 import type { Principal } from '../trpc';
 import { AuthRepository, type ApiKeyRow, type KeyCredentials } from './repository';
 import { ENV_KEY_SCOPES, type ApiKeyInfo, type Scope } from './schema';
 
 const KEY_PREFIX_LENGTH = 11; // "qb_" + 8 characters
+/** Prefixes remembered at most (unknown ones included); beyond that the cache starts over. */
+const KEY_CACHE_MAX_ENTRIES = 10_000;
+export const API_KEYS_CHANGED_CHANNEL = 'api_keys_changed';
 const sha256 = (secret: string) => crypto.createHash('sha256').update(secret).digest();
 const randomSecret = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
 
@@ -45,12 +49,59 @@ export class AuthService {
   /** When this process last recorded each key's use; spares a database round trip per request. */
   private readonly lastTouched = new Map<string, number>();
 
+  /**
+   * Usable keys by visible prefix (an empty list for unknown prefixes), so verifying a key costs no
+   * database round trip. Trusted only while `keyChanges` listens: a trigger on api_keys notifies
+   * every instance of each create, revoke, rotation or delete, and each drops its cache. A lookup
+   * that raced such a change is not stored (`cacheGeneration` moved on meanwhile).
+   */
+  private readonly keyCache = new Map<string, KeyCredentials[]>();
+  private cacheGeneration = 0;
+  private keyChanges: NotificationListener | null = null;
+
   constructor(
     prisma: PrismaClient,
-    pool: pg.Pool,
+    private readonly pool: pg.Pool,
     private readonly options: AuthOptions,
   ) {
     this.repository = new AuthRepository(prisma, pool);
+  }
+
+  /** Turns the key cache on (the HTTP server does; one-shot CLIs need not). Resolves once it is live. */
+  async startKeyCache(): Promise<void> {
+    this.keyChanges ??= listen(this.pool.options, API_KEYS_CHANGED_CHANNEL, {
+      onNotify: () => this.dropKeyCache(),
+      onLiveChange: () => this.dropKeyCache(),
+    });
+    await this.keyChanges.ready;
+  }
+
+  async stopKeyCache(): Promise<void> {
+    const listener = this.keyChanges;
+    this.keyChanges = null;
+    this.dropKeyCache();
+    await listener?.close();
+  }
+
+  private dropKeyCache(): void {
+    this.keyCache.clear();
+    this.cacheGeneration++;
+  }
+
+  private async activeKeysByPrefix(prefix: string): Promise<KeyCredentials[]> {
+    const trusted = this.keyChanges?.live === true;
+    const cached = trusted ? this.keyCache.get(prefix) : undefined;
+    if (cached) {
+      const now = Date.now();
+      return cached.filter((key) => key.expiresAt === null || key.expiresAt.getTime() > now);
+    }
+    const generation = this.cacheGeneration;
+    const rows = await this.repository.findActiveByPrefix(prefix);
+    if (trusted && this.keyChanges?.live && generation === this.cacheGeneration) {
+      if (this.keyCache.size >= KEY_CACHE_MAX_ENTRIES) this.keyCache.clear();
+      this.keyCache.set(prefix, rows);
+    }
+    return rows;
   }
 
   async createKey(name: string, scopes: readonly Scope[], expiresAt?: Date): Promise<CreatedKey> {
@@ -69,8 +120,10 @@ export class AuthService {
     return (await this.repository.listKeys()).map(toInfo);
   }
 
-  revokeKey(idOrName: string): Promise<number> {
-    return this.repository.revoke(idOrName);
+  async revokeKey(idOrName: string): Promise<number> {
+    const revoked = await this.repository.revoke(idOrName);
+    this.dropKeyCache(); // this instance at once; the others when the notification arrives
+    return revoked;
   }
 
   hasAnyKey(): Promise<boolean> {
@@ -81,7 +134,7 @@ export class AuthService {
   async verifyKey(presented: string): Promise<Principal | null> {
     if (presented.length < KEY_PREFIX_LENGTH || presented.length > 200) return null;
     const digest = sha256(presented);
-    const candidates = await this.repository.findActiveByPrefix(presented.slice(0, KEY_PREFIX_LENGTH));
+    const candidates = await this.activeKeysByPrefix(presented.slice(0, KEY_PREFIX_LENGTH));
     const match = candidates.find((row) => crypto.timingSafeEqual(Buffer.from(row.keyHash, 'hex'), digest));
     if (!match) return null;
     const now = Date.now();

@@ -19,6 +19,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const db = await createTestDatabase();
   const config: AppConfig = loadConfig({ RATE_LIMIT_STORE: 'postgres', ...env });
   const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
+  await services.auth.startKeyCache();
   const server: http.Server = createApp({ services, pool: db.pool, config }).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -32,6 +33,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await services.auth.stopKeyCache();
       await db.drop();
     },
   };
