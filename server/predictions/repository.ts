@@ -189,8 +189,9 @@ export class PredictionRepository {
    * candidate model (models are few, predictions many).
    */
   async latestPerModel(ticker: string, timeframe: Timeframe, limit: number): Promise<Array<PredictionRecord & ModelSummary>> {
-    const { rows } = await this.pool.query<PredictionRecord & ModelSummary>(
-      `SELECT ${PREDICTION_COLUMNS}, ${MODEL_SUMMARY_COLUMNS}
+    const { rows } = await this.pool.query<PredictionRecord & ModelSummary>({
+      name: 'predictions-latest-per-model', // the bots' hot path: parsed and planned once per connection
+      text: `SELECT ${PREDICTION_COLUMNS}, ${MODEL_SUMMARY_COLUMNS}
        FROM models m
        CROSS JOIN LATERAL (
          SELECT * FROM predictions p
@@ -200,8 +201,8 @@ export class PredictionRepository {
        WHERE (m.ticker IS NULL OR m.ticker = $1) AND (m.timeframe IS NULL OR m.timeframe = $2)
        ORDER BY m.is_active DESC, p.prediction_time DESC, m.name, m.version
        LIMIT $3`,
-      [ticker, timeframe, limit],
-    );
+      values: [ticker, timeframe, limit],
+    });
     return rows;
   }
 
