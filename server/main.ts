@@ -34,7 +34,8 @@ async function main() {
   const refresh = config.REFRESH_TICKERS ? startRefreshScheduler({ service: services.ingestion, log: logger }) : null;
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database
-  const server = createApp({ services, pool: db.pool, config }).listen(config.PORT, config.HOST);
+  const http = createApp({ services, pool: db.pool, config });
+  const server = http.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
@@ -61,6 +62,7 @@ async function main() {
     await services.ingestion.stop(); // open windows of background runs are logged as aborted
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await http.close();
     await services.auth.stopKeyCache();
     await db.close();
     process.exit(0);

@@ -225,7 +225,8 @@ describe('database unavailable', () => {
     const dead = createDbHandles(`postgresql://nobody:nothing@127.0.0.1:${await freePort()}/gone`, 1);
     const config = loadConfig({ RATE_LIMIT_STORE: 'memory' });
     const services = createServices({ ...dead, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
-    const app = createApp({ services, pool: dead.pool, config }).listen(0, '127.0.0.1');
+    const { app: handler, close } = createApp({ services, pool: dead.pool, config });
+    const app = handler.listen(0, '127.0.0.1');
     await new Promise((resolve) => app.once('listening', resolve));
     const url = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
     try {
@@ -239,6 +240,7 @@ describe('database unavailable', () => {
       expect(withKey.headers.get('retry-after')).toBe('5');
     } finally {
       app.close();
+      await close();
       await dead.pool.end();
     }
   });

@@ -42,7 +42,13 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
   securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' } },
 });
 
-export function createApp({ services, pool, config }: AppOptions): express.Express {
+export interface App {
+  app: express.Express;
+  /** Flushes and stops what the app runs beside requests (the rate limiter's counters). */
+  close(): Promise<void>;
+}
+
+export function createApp({ services, pool, config }: AppOptions): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -97,7 +103,7 @@ export function createApp({ services, pool, config }: AppOptions): express.Expre
     app.get('/{*splat}', (_req, res) => res.sendFile(path.join(WEB_DIST, 'index.html')));
   }
   app.use(errorHandler);
-  return app;
+  return { app, close: limiter.close };
 }
 
 /** Body-parser, database and unexpected errors as JSON, without internals. */

@@ -28,10 +28,11 @@ export function createRateLimiter(options: RateLimitOptions) {
   const limits = parseRateLimits(options.spec);
   const defaultLimit = limits.get('default') ?? 600;
   let store: Store;
+  let prune: NodeJS.Timeout | undefined;
   if (options.store === 'postgres') {
     const postgres = new PostgresRateLimitStore(options.pool);
     // Expired windows are dead rows; any instance may sweep them (the DELETE is idempotent).
-    setInterval(() => void postgres.prune().catch(() => undefined), 5 * 60_000).unref();
+    prune = setInterval(() => void postgres.prune().catch(() => undefined), 5 * 60_000).unref();
     store = postgres;
   } else {
     store = new MemoryStore();
@@ -59,5 +60,10 @@ export function createRateLimiter(options: RateLimitOptions) {
       res.status(used.statusCode).json({ success: false, error: 'Too many requests: slow down and retry after the time in Retry-After' });
     },
   });
-  return { middleware, store };
+  /** Stops the timers and sends the hits still counted only here. */
+  const close = async () => {
+    clearInterval(prune);
+    await store.shutdown?.();
+  };
+  return { middleware, store, close };
 }

@@ -20,7 +20,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const config: AppConfig = loadConfig({ RATE_LIMIT_STORE: 'postgres', ...env });
   const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
   await services.auth.startKeyCache();
-  const server: http.Server = createApp({ services, pool: db.pool, config }).listen(0, '127.0.0.1');
+  const app = createApp({ services, pool: db.pool, config });
+  const server: http.Server = app.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -33,6 +34,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await app.close();
       await services.auth.stopKeyCache();
       await db.drop();
     },
