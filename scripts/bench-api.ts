@@ -1,8 +1,10 @@
 // npm run bench:api — end-to-end latency of the REST API: the real server (a child process,
 // `server/main.ts`) on the configured database with demo data; one sequential client (the latency a
 // bot sees) and autocannon at 50 concurrent connections (throughput and queueing). Prints req/s,
-// median and p99; exits non-zero when a target is missed (the plan's 100 ms, the one-year read's
-// 500 ms).
+// median and p99 beside the target each figure must meet (the plan's 100 ms per request; 500 ms for
+// a one-year read, twice our goal, as a regression guard) and our tighter goals (the issue's: at 50
+// connections median < 5 ms and p99 < 25 ms; the one-year read < 250 ms), which are reported as
+// met or not. Exits non-zero when a target is missed.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import autocannon from 'autocannon';
@@ -40,8 +42,10 @@ interface Row {
   rps: number;
   p50: number;
   p99: number;
-  target?: number;
-  goal: string;
+  /** Median must be below: missing it fails the run. */
+  target: number;
+  /** Ours, reported: median and p99 below these. */
+  goal?: { p50: number; p99?: number };
 }
 const rows: Row[] = [];
 
@@ -57,14 +61,21 @@ async function sequential(name: string, path: string, target: number) {
   }
   times.sort((a, b) => a - b);
   const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  rows.push({ name: `${name} (1 client, sequential)`, rps: 1000 / at(0.5), p50: at(0.5), p99: at(0.99), target, goal: '' });
+  rows.push({ name: `${name} (1 client, sequential)`, rps: 1000 / at(0.5), p50: at(0.5), p99: at(0.99), target });
 }
 
 /** 50 concurrent connections for DURATION_SECONDS (autocannon): throughput and queueing. */
 async function load(name: string, path: string) {
   const result = await autocannon({ url: base + path, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  rows.push({ name: `${name} (${CONNECTIONS} connections)`, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, goal: 'median < 5 ms, p99 < 25 ms' });
+  rows.push({
+    name: `${name} (${CONNECTIONS} connections)`,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    target: 100,
+    goal: { p50: 5, p99: 25 },
+  });
 }
 
 /** GET with node:http, the body as bytes: the lightest client, so the figure is mostly the server's. */
@@ -105,16 +116,24 @@ try {
     if (count !== year.length || data.length !== year.length) throw new Error(`range returned ${count} bars`);
   }
   times.sort((a, b) => a - b);
-  rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 250, goal: '< 250 ms' });
+  rows.push({ name: 'GET /api/market-data/range (one year of 1m, 100,000 bars, 14 MB)', rps: 1000 / times[3]!, p50: times[3]!, p99: times.at(-1)!, target: 500, goal: { p50: 250 } });
 
   console.log(`\nREST API under load: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route (database: ${db.mode})\n`);
-  console.log('route'.padEnd(62), 'req/s'.padStart(9), 'median'.padStart(10), 'p99'.padStart(10), '  plan target', '  our goal');
+  console.log('route'.padEnd(72), 'req/s'.padStart(7), 'median'.padStart(10), 'p99'.padStart(10), '  target (median)', '  our goal');
   ok = true;
   for (const r of rows) {
-    const missed = r.target !== undefined && r.p50 > r.target;
-    // Goals (ours, tighter) are reported, not enforced.
+    const missed = r.p50 >= r.target;
     ok &&= !missed;
-    console.log(r.name.padEnd(62), r.rps.toFixed(0).padStart(9), `${r.p50.toFixed(1)} ms`.padStart(10), `${r.p99.toFixed(1)} ms`.padStart(10), `  ${r.target ? `< ${r.target} ms ${missed ? 'MISSED' : 'ok'}` : ''}`.padEnd(15), ` ${r.goal}`);
+    const goalMet = r.goal && r.p50 < r.goal.p50 && (r.goal.p99 === undefined || r.p99 < r.goal.p99);
+    const goal = r.goal ? `median < ${r.goal.p50}${r.goal.p99 ? `, p99 < ${r.goal.p99}` : ''} ms: ${goalMet ? 'met' : 'not met'}` : '';
+    console.log(
+      r.name.padEnd(72),
+      r.rps.toFixed(0).padStart(7),
+      `${r.p50.toFixed(1)} ms`.padStart(10),
+      `${r.p99.toFixed(1)} ms`.padStart(10),
+      `  < ${r.target} ms ${missed ? 'MISSED' : 'ok'}`.padEnd(18),
+      ` ${goal}`,
+    );
   }
 } finally {
   await db.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [RANGE_TICKER]);
