@@ -19,7 +19,7 @@ import type { Services } from '../services';
 import type { Context } from '../trpc';
 import { authenticate, type AuthenticatedRequest } from './authenticate';
 import { authRoutes } from './auth-routes';
-import { BAR_RANGE_PATH, streamBarRange } from './bar-range-stream';
+import { streamedBarReads } from './bar-stream';
 import { docsRoutes } from './docs';
 import { httpMetrics, registerPoolMetrics, registry } from './metrics';
 import { createRateLimiter } from './rate-limit';
@@ -88,7 +88,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
     res.json(openApiDocument);
   });
   app.use('/api/docs', docsRoutes());
-  app.get(BAR_RANGE_PATH, streamBarRange(services));
+  app.use(streamedBarReads(services));
   app.use('/api', express.json({ limit: config.BODY_LIMIT }), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });

@@ -141,13 +141,7 @@ export class MarketDataRepository {
 
   /** The plan's getHistoricalBars: the `limit` bars up to `endDate` (inclusive), oldest first. */
   async getHistoricalBars(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): Promise<StoredBar[]> {
-    return decodeBarCopy(await this.copyOut(
-      `SELECT * FROM (
-         SELECT ${COPY_COLUMNS} FROM market_data
-         WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)} AND "timestamp" <= ${endDate ? lit(endDate.toISOString()) : "'infinity'"}
-         ORDER BY "timestamp" DESC LIMIT ${Math.trunc(limit)}
-       ) recent ORDER BY "timestamp"`,
-    ));
+    return decodeBarCopy(await this.copyOut(recentQuery(ticker, timeframe, limit, endDate)));
   }
 
   /** Bars with from <= timestamp < to, oldest first. */
@@ -155,20 +149,14 @@ export class MarketDataRepository {
     return decodeBarCopy(await this.copyOut(rangeQuery(ticker, timeframe, from, to, limit)));
   }
 
-  /**
-   * getBarsInRange as a stream of column batches, decoded while PostgreSQL is still sending: the
-   * shape for very large reads (no object per bar, nothing held but the batch in hand). Stopping
-   * early (break, or an error downstream) discards the connection, whose COPY is unfinished.
-   */
-  async *streamBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<BarColumns> {
-    const client = await this.pool.connect();
-    let complete = false;
-    try {
-      yield* decodeBarColumnStream(client.query(copyTo(`COPY (${rangeQuery(ticker, timeframe, from, to, limit)}) TO STDOUT (FORMAT binary)`)));
-      complete = true;
-    } finally {
-      client.release(!complete);
-    }
+  /** getHistoricalBars as a stream of column batches (see streamCopy). */
+  streamHistoricalBars(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): AsyncGenerator<BarColumns> {
+    return this.streamCopy(recentQuery(ticker, timeframe, limit, endDate));
+  }
+
+  /** getBarsInRange as a stream of column batches (see streamCopy). */
+  streamBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<BarColumns> {
+    return this.streamCopy(rangeQuery(ticker, timeframe, from, to, limit));
   }
 
   async getLatest(ticker: string, timeframe: Timeframe): Promise<StoredBar | null> {
@@ -221,6 +209,22 @@ export class MarketDataRepository {
   }
 
   /**
+   * A bar query's rows as column batches, decoded while PostgreSQL is still sending: the shape for
+   * very large reads (no object per bar, nothing held but the batch in hand). Stopping early
+   * (break, or an error downstream) discards the connection, whose COPY is unfinished.
+   */
+  private async *streamCopy(query: string): AsyncGenerator<BarColumns> {
+    const client = await this.pool.connect();
+    let complete = false;
+    try {
+      yield* decodeBarColumnStream(client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`)));
+      complete = true;
+    } finally {
+      client.release(!complete);
+    }
+  }
+
+  /**
    * Runs a bar query as binary COPY and returns the raw rows (decoded in binary-copy.ts). COPY takes
    * no bind parameters, so callers inline values through `lit()` (escaped literals of validated input).
    */
@@ -238,6 +242,14 @@ export class MarketDataRepository {
       client.release(failure); // a connection that failed mid-COPY is discarded, not reused
     }
   }
+}
+
+function recentQuery(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): string {
+  return `SELECT * FROM (
+            SELECT ${COPY_COLUMNS} FROM market_data
+            WHERE ticker = ${lit(ticker)} AND timeframe = ${lit(timeframe)} AND "timestamp" <= ${endDate ? lit(endDate.toISOString()) : "'infinity'"}
+            ORDER BY "timestamp" DESC LIMIT ${Math.trunc(limit)}
+          ) recent ORDER BY "timestamp"`;
 }
 
 function rangeQuery(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): string {

@@ -81,6 +81,16 @@ export function* barRowsJson(c: BarColumns, rowsPerChunk = 5000, continues = fal
   }
 }
 
+/** The rows of column batches as one JSON list's text (barRowsJson); returns how many rows there were. */
+async function* barsJson(batches: AsyncIterable<BarColumns>): AsyncGenerator<Buffer, number> {
+  let count = 0;
+  for await (const columns of batches) {
+    yield* barRowsJson(columns, 5000, count > 0);
+    count += columns.length;
+  }
+  return count;
+}
+
 export class MarketDataService {
   readonly repository: MarketDataRepository;
 
@@ -100,17 +110,14 @@ export class MarketDataService {
     return (await this.repository.getBarsInRange(ticker, timeframe, from, to, limit)).map(toBarRow);
   }
 
-  /**
-   * getBarsInRange as the JSON text of its rows (barRowsJson), formatted while the database is
-   * still sending; `count` is known once the last chunk is out.
-   */
-  async *streamBarsInRangeJson(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<Buffer, number> {
-    let count = 0;
-    for await (const columns of this.repository.streamBarsInRange(ticker, timeframe, from, to, limit)) {
-      yield* barRowsJson(columns, 5000, count > 0);
-      count += columns.length;
-    }
-    return count;
+  /** getHistoricalBars as JSON text chunks, formatted while the database is still sending (barsJson). */
+  streamHistoricalBarsJson(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): AsyncGenerator<Buffer, number> {
+    return barsJson(this.repository.streamHistoricalBars(ticker, timeframe, limit, endDate));
+  }
+
+  /** getBarsInRange as JSON text chunks, formatted while the database is still sending (barsJson). */
+  streamBarsInRangeJson(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<Buffer, number> {
+    return barsJson(this.repository.streamBarsInRange(ticker, timeframe, from, to, limit));
   }
 
   async getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {

@@ -1,5 +1,5 @@
-// The streamed REST range read against the procedure it serves: same bars, same envelope, same
-// errors (which the procedure itself still answers), and a client leaving mid-body costs nothing.
+// The streamed REST bar reads against the procedures they serve: same bars, same envelope, same
+// errors (which the procedures themselves still answer), and a client leaving mid-body costs nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
@@ -37,7 +37,7 @@ const get = (path: string, key?: string, init: RequestInit = {}) =>
 const rangePath = (query: Record<string, string>) => `/api/market-data/range?${new URLSearchParams(query)}`;
 const iso = (i: number) => new Date(T0 + i * 60_000).toISOString();
 
-describe('GET /api/market-data/range (streamed)', () => {
+describe('streamed bar reads', () => {
   it('returns exactly what the procedure returns, in the plan envelope, for every bar', async () => {
     const query = { ticker: 'spy', timeframe: '1m' as const, from: iso(0), to: iso(BARS) };
     const res = await get(rangePath(query), reader);
@@ -45,7 +45,9 @@ describe('GET /api/market-data/range (streamed)', () => {
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get('ratelimit')).toBeTruthy();
-    const body = await res.json();
+    const text = await res.text();
+    expect(text).toMatch(/\],"count":60000\}$/); // streamed: count comes after the rows
+    const body = JSON.parse(text);
     const expected = await callerAs(server.services, ['market:read']).marketData.range(query);
     expect(body).toEqual(expected);
     expect(body.count).toBe(BARS);
@@ -79,6 +81,29 @@ describe('GET /api/market-data/range (streamed)', () => {
     const forbidden = await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) }), tradingOnly);
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ success: false, error: expect.stringMatching(/market:read/) });
+  });
+
+  it('GET /api/market-data returns exactly what the bars procedure returns, for limit and endDate', async () => {
+    const reader_ = callerAs(server.services, ['market:read']).marketData;
+    const cases = [
+      { ticker: 'spy', timeframe: '1m' as const },
+      { ticker: 'SPY', timeframe: '1m' as const, limit: '50000' },
+      { ticker: 'SPY', timeframe: '1m' as const, limit: '3', endDate: iso(10) },
+      { ticker: 'SPY', timeframe: '1d' as const },
+    ];
+    for (const query of cases) {
+      const res = await get(`/api/market-data?${new URLSearchParams(query)}`, reader);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/\],"count":\d+\}$/); // streamed: count comes after the rows
+      expect(JSON.parse(text)).toEqual(await reader_.bars(query));
+    }
+    const last = await (await get('/api/market-data?ticker=SPY&timeframe=1m&limit=3&endDate=' + iso(10), reader)).json();
+    expect(last.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([iso(8), iso(9), iso(10)]);
+    expect((await (await get('/api/market-data?ticker=SPY&timeframe=1m', reader)).json()).count).toBe(100); // the default limit
+    const tooMany = await get('/api/market-data?ticker=SPY&timeframe=1m&limit=50001', reader);
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).details.map((d: { path: string }) => d.path)).toEqual(['limit']);
   });
 
   it('a client leaving mid-body ends the COPY and frees its database connection', async () => {
