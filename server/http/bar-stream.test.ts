@@ -85,18 +85,18 @@ describe('streamed bar reads', () => {
 
   it('GET /api/market-data returns exactly what the bars procedure returns, for limit and endDate', async () => {
     const reader_ = callerAs(server.services, ['market:read']).marketData;
-    const cases = [
-      { ticker: 'spy', timeframe: '1m' as const },
-      { ticker: 'SPY', timeframe: '1m' as const, limit: '50000' },
-      { ticker: 'SPY', timeframe: '1m' as const, limit: '3', endDate: iso(10) },
-      { ticker: 'SPY', timeframe: '1d' as const },
+    const cases: Array<{ ticker: string; timeframe: '1m' | '1d'; limit?: string; endDate?: string }> = [
+      { ticker: 'spy', timeframe: '1m' },
+      { ticker: 'SPY', timeframe: '1m', limit: '50000' },
+      { ticker: 'SPY', timeframe: '1m', limit: '3', endDate: iso(10) },
+      { ticker: 'SPY', timeframe: '1d' },
     ];
     for (const query of cases) {
-      const res = await get(`/api/market-data?${new URLSearchParams(query)}`, reader);
+      const res = await get(`/api/market-data?${new URLSearchParams(query as Record<string, string>)}`, reader);
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).toMatch(/\],"count":\d+\}$/); // streamed: count comes after the rows
-      expect(JSON.parse(text)).toEqual(await reader_.bars(query));
+      expect(JSON.parse(text)).toEqual(await reader_.bars({ ...query, limit: query.limit === undefined ? undefined : Number(query.limit) }));
     }
     const last = await (await get('/api/market-data?ticker=SPY&timeframe=1m&limit=3&endDate=' + iso(10), reader)).json();
     expect(last.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([iso(8), iso(9), iso(10)]);
