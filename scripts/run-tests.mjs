@@ -1,6 +1,6 @@
-// npm test: the whole suite — vitest (unit + integration against a real PostgreSQL the harness
-// starts) and, when present, the Playwright end-to-end suite — then one summary line CI reads:
-// "N passed, N failed".
+// npm test: the whole suite — the type check (one check: the server, the SPA and the tests must
+// compile), vitest (unit + integration against a real PostgreSQL the harness starts) and, when
+// present, the Playwright end-to-end suite — then one summary line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,9 +16,19 @@ let failed = 0;
 let skipped = 0;
 let exitCode = 0;
 
+const extra = process.argv.slice(2);
+if (extra.length === 0) {
+  const typecheckCode = run('npx', ['tsc', '--noEmit', '-p', '.']);
+  if (typecheckCode === 0) passed += 1;
+  else {
+    console.error('type check failed (npx tsc --noEmit -p .)');
+    failed += 1;
+    exitCode ||= typecheckCode;
+  }
+}
+
 const vitestJson = path.join(out, 'vitest.json');
 fs.rmSync(vitestJson, { force: true });
-const extra = process.argv.slice(2);
 const vitestCode = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`, ...extra]);
 exitCode ||= vitestCode;
 if (fs.existsSync(vitestJson)) {
