@@ -122,7 +122,7 @@ export async function* decodeBarColumnStream(chunks: AsyncIterable<Buffer>): Asy
     pending = rows.end < buf.length ? buf.subarray(rows.end) : null;
     if (rows.columns.length > 0) yield rows.columns;
   }
-  if (header !== null && !finished) throw new Error('bar COPY output ended inside a row');
+  if (header !== null && !finished) throw new Error('bar COPY output ended early (inside a row, or before its trailer)');
 }
 
 /** The same rows as objects, for callers that work bar by bar. */
