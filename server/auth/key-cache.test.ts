@@ -74,6 +74,21 @@ describe('AuthService key cache', () => {
     expect(info.expiresAt).toBeInstanceOf(Date);
   });
 
+  it('uses a cached lookup for a bounded time only, even if no notification ever comes', async () => {
+    const brief = new AuthService(db.prisma, db.pool, { ...options, keyCacheTtlMs: 1500 });
+    await brief.startKeyCache();
+    try {
+      const { key, id } = await silentKey('short-ttl');
+      expect(await brief.verifyKey(key)).not.toBeNull();
+      await silently(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
+      expect(await brief.verifyKey(key)).not.toBeNull(); // still cached
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      expect(await brief.verifyKey(key)).toBeNull();
+    } finally {
+      await brief.stopKeyCache();
+    }
+  });
+
   it('trusts nothing cached while its listening connection is down, and caches again once back', async () => {
     const { key, info } = await b.createKey('outage', ['market:read']);
     expect(await a.verifyKey(key)).not.toBeNull();

@@ -19,6 +19,12 @@ const randomSecret = (bytes = 32) => crypto.randomBytes(bytes).toString('base64u
 export interface AuthOptions {
   sessionTtlHours: number;
   signInTokenTtlHours: number;
+  /**
+   * How long a cached key lookup may be used at most (default 30 s): the bound on staleness should
+   * notifications be lost without the connection failing (e.g. LISTEN through a transaction-pooling
+   * proxy, which does not deliver them).
+   */
+  keyCacheTtlMs?: number;
 }
 
 export interface CreatedKey {
@@ -55,7 +61,7 @@ export class AuthService {
    * every instance of each create, revoke, rotation or delete, and each drops its cache. A lookup
    * that raced such a change is not stored (`cacheGeneration` moved on meanwhile).
    */
-  private readonly keyCache = new Map<string, KeyCredentials[]>();
+  private readonly keyCache = new Map<string, { keys: KeyCredentials[]; until: number }>();
   private cacheGeneration = 0;
   private keyChanges: NotificationListener | null = null;
 
@@ -91,15 +97,13 @@ export class AuthService {
   private async activeKeysByPrefix(prefix: string): Promise<KeyCredentials[]> {
     const trusted = this.keyChanges?.live === true;
     const cached = trusted ? this.keyCache.get(prefix) : undefined;
-    if (cached) {
-      const now = Date.now();
-      return cached.filter((key) => key.expiresAt === null || key.expiresAt.getTime() > now);
-    }
+    const now = Date.now();
+    if (cached && now < cached.until) return cached.keys.filter((key) => key.expiresAt === null || key.expiresAt.getTime() > now);
     const generation = this.cacheGeneration;
     const rows = await this.repository.findActiveByPrefix(prefix);
     if (trusted && this.keyChanges?.live && generation === this.cacheGeneration) {
       if (this.keyCache.size >= KEY_CACHE_MAX_ENTRIES) this.keyCache.clear();
-      this.keyCache.set(prefix, rows);
+      this.keyCache.set(prefix, { keys: rows, until: now + (this.options.keyCacheTtlMs ?? 30_000) });
     }
     return rows;
   }
