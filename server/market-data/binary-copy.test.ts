@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { decodeBarColumnStream, decodeBarColumns, decodeBarCopy, type BarColumns } from './binary-copy';
+import { decodeBarColumnStream, decodeBarCopy, type BarColumns } from './binary-copy';
 import { MarketDataRepository } from './repository';
 
 let db: TestDatabase;
@@ -54,7 +54,7 @@ const rowsOf = (c: BarColumns) => Array.from({ length: c.length }, (_, i) => [c.
 
 describe('decodeBarColumnStream', () => {
   it('decodes COPY output cut anywhere exactly as the whole buffer decodes', async () => {
-    const whole = rowsOf(decodeBarColumns(copy));
+    const whole = decodeBarCopy(copy).map((b) => [b.timestamp, b.open, b.high, b.low, b.close, b.volume, b.vwap ?? Number.NaN, b.tradeCount ?? Number.NaN]);
     expect(whole).toHaveLength(BARS);
     expect(decodeBarCopy(copy)[0]).toMatchObject({ vwap: null, tradeCount: null });
     await fc.assert(
@@ -76,6 +76,6 @@ describe('decodeBarColumnStream', () => {
     };
     await expect(drain(copy.subarray(0, copy.length - 40))).rejects.toThrow(/ended early/);
     await expect(drain(copy.subarray(0, copy.length - 2))).rejects.toThrow(/ended early/); // no trailer
-    expect(() => decodeBarColumns(copy.subarray(0, copy.length - 2))).toThrow(/incomplete/);
+    expect(() => decodeBarCopy(copy.subarray(0, copy.length - 2))).toThrow(/incomplete/);
   });
 });

@@ -210,36 +210,32 @@ export class MarketDataRepository {
 
   /**
    * A bar query's rows as column batches, decoded while PostgreSQL is still sending: the shape for
-   * very large reads (no object per bar, nothing held but the batch in hand). Stopping early
-   * (break, or an error downstream) discards the connection, whose COPY is unfinished.
+   * very large reads (no object per bar, nothing held but the batch in hand).
    */
-  private async *streamCopy(query: string): AsyncGenerator<BarColumns> {
-    const client = await this.pool.connect();
-    let complete = false;
-    try {
-      yield* decodeBarColumnStream(client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`)));
-      complete = true;
-    } finally {
-      client.release(!complete);
-    }
+  private streamCopy(query: string): AsyncGenerator<BarColumns> {
+    return decodeBarColumnStream(this.copyChunks(query));
+  }
+
+  /** Runs a bar query as binary COPY and returns its raw output whole (decoded in binary-copy.ts). */
+  private async copyOut(query: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.copyChunks(query)) chunks.push(chunk);
+    return Buffer.concat(chunks);
   }
 
   /**
-   * Runs a bar query as binary COPY and returns the raw rows (decoded in binary-copy.ts). COPY takes
-   * no bind parameters, so callers inline values through `lit()` (escaped literals of validated input).
+   * A bar query's binary COPY output as it arrives. COPY takes no bind parameters, so callers inline
+   * values through `lit()` (escaped literals of validated input). A connection whose COPY did not
+   * finish (an error, or the consumer stopping early) is discarded, not reused.
    */
-  private async copyOut(query: string): Promise<Buffer> {
+  private async *copyChunks(query: string): AsyncGenerator<Buffer> {
     const client = await this.pool.connect();
-    let failure: Error | undefined;
+    let complete = false;
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    } catch (error) {
-      failure = error as Error;
-      throw error;
+      for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) yield chunk as Buffer;
+      complete = true;
     } finally {
-      client.release(failure); // a connection that failed mid-COPY is discarded, not reused
+      client.release(!complete);
     }
   }
 }
