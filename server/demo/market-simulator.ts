@@ -4,6 +4,9 @@
 import { getSession, sessionsBetween, type Session, bucketStartMs } from '../ingestion/calendar';
 import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../market-data/schema';
 
+/** The `source` of every simulated bar: they come from no market. */
+export const DEMO_SOURCE = 'demo';
+
 export interface TickerProfile {
   ticker: string;
   startPrice: number;
@@ -81,6 +84,7 @@ export function simulateMinuteBars(profile: TickerProfile, sessions: Session[], 
         volume,
         vwap: round2((open + close + high + low) / 4),
         tradeCount: Math.max(1, Math.round(volume / 90)),
+        source: DEMO_SOURCE,
       });
     }
   }

@@ -24,7 +24,7 @@ const fingerprint = async (db: TestDatabase, sql: string) => (await db.pool.quer
 describe('demo data', () => {
   it('is deterministic: the same options give byte-identical bars and predictions', async () => {
     const bars = `SELECT md5(string_agg(concat_ws(',', ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count), ';' ORDER BY ticker, timeframe, "timestamp")) FROM market_data`;
-    const predictions = `SELECT md5(string_agg(concat_ws(',', p.ticker, p.timeframe, m.name, m.version, p.prediction_time, p.target_time, p.predicted_direction, p.confidence, p.is_correct), ';' ORDER BY m.name, m.version, p.prediction_time)) FROM predictions p JOIN models m ON m.id = p.model_id`;
+    const predictions = `SELECT md5(string_agg(concat_ws(',', p.ticker, p.timeframe, m.name, m.version, p.prediction_time, p.target_time, p.direction, p.confidence, p.correct), ';' ORDER BY m.name, m.version, p.prediction_time)) FROM predictions p JOIN models m ON m.id = p.model_id`;
     expect(await fingerprint(a, bars)).toBe(await fingerprint(b, bars));
     expect(await fingerprint(a, predictions)).toBe(await fingerprint(b, predictions));
   });
@@ -45,10 +45,31 @@ describe('demo data', () => {
     }
   });
 
+  it('marks every bar as demo data', async () => {
+    const { rows } = await a.pool.query(`SELECT source, count(*)::int AS bars FROM market_data GROUP BY source`);
+    expect(rows).toEqual([{ source: 'demo', bars: summary.bars }]);
+  });
+
   it('registers one active model per ticker and timeframe', async () => {
     const { rows } = await a.pool.query(`SELECT ticker, timeframe, count(*) FILTER (WHERE is_active)::int AS active FROM models GROUP BY 1, 2`);
     expect(rows.length).toBe(8);
     expect(rows.every((r) => r.active === 1)).toBe(true);
+  });
+
+  it("gives each later model version its training data: the series' bars before its first prediction", async () => {
+    const { rows } = await a.pool.query(
+      `SELECT m.version, m.training_rows AS rows,
+              m.training_rows = (SELECT count(*) FROM market_data b WHERE b.ticker = m.ticker AND b.timeframe = m.timeframe
+                                   AND b."timestamp" BETWEEN m.training_data_from AND m.training_data_to) AS counted,
+              m.training_data_to < (SELECT min(p.prediction_time) FROM predictions p WHERE p.model_id = m.id) AS before_predictions
+       FROM models m WHERE m.ticker = 'SPY' AND m.timeframe = '1d' ORDER BY m.name, m.version`,
+    );
+    expect(rows).toEqual([
+      { version: '1.0.0', rows: 0, counted: true, before_predictions: null }, // the first version has no earlier data
+      { version: '2.0.0', rows: expect.any(Number), counted: true, before_predictions: true },
+      { version: '1.0.0', rows: expect.any(Number), counted: true, before_predictions: true },
+    ]);
+    expect(rows[1].rows).toBeGreaterThan(0);
   });
 
   it('resolves every prediction whose target has passed, so accuracy has real numbers', async () => {

@@ -86,6 +86,9 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
     for (const timeframe of PREDICTED_TIMEFRAMES) {
       const series = byTimeframe.get(timeframe)!;
       for (const [j, plan] of MODEL_PLANS.entries()) {
+        // A version "trained" on the bars before its first prediction (none for the first one).
+        const firstPredicted = Math.floor(series.length * plan.span[0]);
+        const trainingBars = series.slice(0, firstPredicted);
         const model = await models.create({
           name: `${profile.ticker.toLowerCase()}-${timeframe}-${plan.name}`,
           version: plan.version,
@@ -96,10 +99,13 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
           isActive: plan.active,
           accuracy: 0.5 + plan.skill / 2,
           hyperparameters: plan.algorithm === 'lstm' ? { layers: 2, hidden: 64, lookback: 60, dropout: 0.2 } : { trees: 400, depth: 6, learningRate: 0.05 },
-          metrics: { validationAccuracy: 0.5 + plan.skill / 2, trainingSamples: series.length },
+          metrics: { validationAccuracy: 0.5 + plan.skill / 2 },
           featureSet: ['rsi_14', 'macd', 'macd_signal', 'bb_upper', 'bb_lower', 'atr_14', 'volume_sma_20'],
-          trainedAt: series[Math.floor(series.length * plan.span[0])]?.timestamp,
-          deployedAt: plan.active ? series[Math.floor(series.length * plan.span[0])]?.timestamp : null,
+          trainingDataFrom: trainingBars[0]?.timestamp,
+          trainingDataTo: trainingBars.at(-1)?.timestamp,
+          trainingRows: trainingBars.length,
+          trainedAt: series[firstPredicted]?.timestamp,
+          deployedAt: plan.active ? series[firstPredicted]?.timestamp : null,
         });
         modelCount++;
         const random = seededRandom(baseSeed + i * 31 + j * 7 + timeframe.length);
@@ -163,7 +169,7 @@ function simulatePredictions(series: Bar[], timeframe: Timeframe, modelId: strin
       timeframe,
       predictionTime,
       targetTime,
-      predictedDirection: up ? 'UP' : 'DOWN',
+      direction: up ? 'UP' : 'DOWN',
       confidence: Math.round(confidence * 1000) / 1000,
       probability: Math.round((up ? confidence : 1 - confidence) * 1000) / 1000,
       basePrice: bar.close,

@@ -8,17 +8,15 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
 import type { Timeframe } from '../market-data/schema';
-import { BAG_KEYS, COLUMN_FIELDS, type FeatureColumnName, type FeatureSeries } from './indicators';
+import { BAG_KEYS, FEATURE_COLUMNS, type FeatureSeries } from './indicators';
 import type { FeatureKey } from './schema';
-
-const COLUMN_NAMES = Object.keys(COLUMN_FIELDS) as FeatureColumnName[];
 
 /**
  * The whitelist between API names and SQL: only these expressions ever reach a query, so a
  * column selection cannot inject anything.
  */
 const KEY_SQL: ReadonlyMap<string, string> = new Map([
-  ...COLUMN_NAMES.map((name) => [COLUMN_FIELDS[name], name] as const),
+  ...FEATURE_COLUMNS.map((name) => [name, name] as const),
   ...BAG_KEYS.map((key) => [key, `features -> '${key}'`] as const),
 ]);
 
@@ -63,7 +61,7 @@ const MAX_BAG_BYTES = BAG_LABELS.join('').length + 25 * BAG_KEYS.length + 1;
  * formats it while PostgreSQL parses the previous chunk. In chunks so memory stays flat.
  */
 function* copyRows(ticker: string, timeframe: Timeframe, timestamps: Float64Array, series: FeatureSeries, from: number): Generator<Buffer> {
-  const columns = COLUMN_NAMES.map((name) => series.columns[COLUMN_FIELDS[name]]);
+  const columns = FEATURE_COLUMNS.map((name) => series.columns[name]);
   const bag = BAG_ORDER.map((key) => series.bag[key]);
   const tickerBytes = Buffer.from(ticker);
   const timeframeBytes = Buffer.from(timeframe);
@@ -147,7 +145,7 @@ export class LockedFeatureSeries {
   async insert(timestamps: Float64Array, series: FeatureSeries, from: number): Promise<void> {
     await pipeline(
       Readable.from(copyRows(this.ticker, this.timeframe, timestamps, series, from)),
-      this.client.query(copyFrom(`COPY features (ticker, timeframe, "timestamp", ${COLUMN_NAMES.join(', ')}, features) FROM STDIN (FORMAT binary)`)),
+      this.client.query(copyFrom(`COPY features (ticker, timeframe, "timestamp", ${FEATURE_COLUMNS.join(', ')}, features) FROM STDIN (FORMAT binary)`)),
     );
   }
 }

@@ -20,20 +20,22 @@ const get = (query: string) => fetch(`${server.url}/api/market-data/features?${q
 
 describe('GET /api/market-data/features', () => {
   it('returns only the requested columns, oldest first', async () => {
-    const res = await get('ticker=spy&timeframe=1m&limit=3&columns=sma20,rsi14,wma_20');
+    const res = await get('ticker=spy&timeframe=1m&limit=3&columns=sma_20,rsi_14,wma_20');
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ success: true, ticker: 'SPY', timeframe: '1m', count: 3, columns: ['sma20', 'rsi14', 'wma_20'] });
-    for (const row of body.data) expect(Object.keys(row).sort()).toEqual(['rsi14', 'sma20', 'timestamp', 'wma_20']);
+    expect(body).toMatchObject({ success: true, ticker: 'SPY', timeframe: '1m', count: 3, columns: ['sma_20', 'rsi_14', 'wma_20'] });
+    for (const row of body.data) expect(Object.keys(row).sort()).toEqual(['rsi_14', 'sma_20', 'timestamp', 'wma_20']);
     expect(body.data[0].timestamp < body.data[2].timestamp).toBe(true);
-    expect(typeof body.data[2].sma20).toBe('number');
+    expect(typeof body.data[2].sma_20).toBe('number');
   });
 
   it('answers an unknown column with 400 naming the field', async () => {
-    const res = await get('ticker=SPY&timeframe=1m&columns=sma20,not_a_feature');
+    const res = await get('ticker=SPY&timeframe=1m&columns=sma_20,not_a_feature');
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.details).toEqual([expect.objectContaining({ path: 'columns', message: expect.stringMatching(/not_a_feature/) })]);
+    // Only the plan's names: the camelCase spelling is not an alias.
+    expect((await (await get('ticker=SPY&timeframe=1m&columns=sma20')).json()).details).toEqual([expect.objectContaining({ message: expect.stringMatching(/sma20/) })]);
   });
 
   it('serves every feature when no columns are given, and accepts every catalog key', async () => {
@@ -56,5 +58,6 @@ describe('GET /api/market-data/features', () => {
     const body = await (await fetch(`${server.url}/api/market-data/features/catalog`)).json();
     expect(body.count).toBeGreaterThanOrEqual(19 + 25);
     expect(body.features.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['sma_20', 'macd_hist', 'stoch_d', 'bb_lower']));
+    for (const f of body.features as Array<{ name: string; key: string }>) expect(f.key).toBe(f.name); // the plan's names, one per feature
   });
 });

@@ -1,20 +1,20 @@
 // The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { BarsResponseSchema, LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
+import { BAG_KEYS, FEATURE_CATALOG, FEATURE_COLUMNS, type FeatureBagKey, type FeatureColumnName } from './indicators';
 
 /**
- * The names a client selects and reads back: the 19 table columns by their camelCase field (as the
- * Prisma model and the bars API spell fields) and the JSON-bag features by their key.
+ * The names a client selects and reads back: the plan's 19 Feature columns (sma_20, rsi_14, ...)
+ * and the JSON-bag features by their key (wma_20, ...): the catalog's names.
  */
-export type FeatureKey = FeatureColumnField | FeatureBagKey;
-export const FEATURE_KEYS: readonly FeatureKey[] = [...Object.values(COLUMN_FIELDS), ...BAG_KEYS];
+export type FeatureKey = FeatureColumnName | FeatureBagKey;
+export const FEATURE_KEYS: readonly FeatureKey[] = [...FEATURE_COLUMNS, ...BAG_KEYS];
 const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
 
-/** `sma20,rsi14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
+/** `sma_20,rsi_14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
 export const FeatureColumnsSchema = z
   .string()
-  .describe('Comma-separated feature keys (the catalog\'s `key`: sma20, rsi14, wma_20, ...); absent = every feature')
+  .describe('Comma-separated feature names (the catalog\'s `name`: sma_20, rsi_14, wma_20, ...); absent = every feature')
   .optional()
   .transform((raw, ctx): FeatureKey[] => {
     const names = [...new Set((raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
@@ -58,9 +58,9 @@ export const FeaturesResponseSchema = BarsResponseSchema.extend({
 });
 
 export const FeatureCatalogEntrySchema = z.object({
-  /** Catalog (snake_case) name, as in the `features` table and the docs. */
+  /** The feature's name: the plan's Feature field and column, the name in `columns` and in `data` rows. */
   name: z.string(),
-  /** The name to put in `columns` and to read in `data` rows. */
+  /** The same as `name` (kept for clients that read `key`). */
   key: z.string(),
   storage: z.enum(['column', 'bag']),
   formula: z.string(),
@@ -76,10 +76,10 @@ export const FeatureCatalogResponseSchema = z.object({
   features: z.array(FeatureCatalogEntrySchema),
 });
 
-/** FEATURE_CATALOG as a list, each entry with the key the features endpoint uses for it. */
+/** FEATURE_CATALOG as a list. */
 export const FEATURE_CATALOG_LIST: readonly FeatureCatalogItem[] = Object.entries(FEATURE_CATALOG).map(([name, e]) => ({
   name,
-  key: e.field ?? name,
+  key: name,
   storage: e.storage,
   formula: e.formula,
   params: { ...e.params },

@@ -57,10 +57,10 @@ describe('feature pipeline', () => {
       const want = expected[i]!;
       expect(rows[i]).toMatchObject({
         ms: input[i]!.timestamp.getTime(),
-        sma_20: want.columns.sma20,
-        sma_200: want.columns.sma200,
-        rsi_14: want.columns.rsi14,
-        macd_signal: want.columns.macdSignal,
+        sma_20: want.columns.sma_20,
+        sma_200: want.columns.sma_200,
+        rsi_14: want.columns.rsi_14,
+        macd_signal: want.columns.macd_signal,
         obv: want.columns.obv,
       });
       expect((rows[i]!.features as Record<string, number | null>).wma_20).toBe(want.bag.wma_20 ?? null);
@@ -98,7 +98,7 @@ describe('feature pipeline', () => {
     expect(after[1000]!.obv).not.toBe(before[1000]!.obv);
     const fresh = computeFeatureRows(input.map((b, i) => (i === 1000 ? corrected : b)));
     expect(after.map((r) => r.obv)).toEqual(fresh.map((r) => r.columns.obv));
-    expect(after.map((r) => r.ema_12)).toEqual(fresh.map((r) => r.columns.ema12));
+    expect(after.map((r) => r.ema_12)).toEqual(fresh.map((r) => r.columns.ema_12));
   });
 
   it('serves every feature of every row exactly as the library computes it, NULL for each warm-up', async () => {
@@ -180,9 +180,9 @@ describe('feature pipeline', () => {
     await bars.upsertBars(input);
     await service.computeFeatures({ ticker: 'SPY', timeframe: '1m' });
     const ts = (i: number) => input[i]!.timestamp;
-    const range = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['rsi14', 'vwap_session'], from: ts(100), to: ts(110), limit: 1000 });
+    const range = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['rsi_14', 'vwap_session'], from: ts(100), to: ts(110), limit: 1000 });
     expect(range.map((r) => r.timestamp)).toEqual(input.slice(100, 110).map((b) => b.timestamp.toISOString()));
-    expect(Object.keys(range[0]!)).toEqual(['timestamp', 'rsi14', 'vwap_session']);
+    expect(Object.keys(range[0]!)).toEqual(['timestamp', 'rsi_14', 'vwap_session']);
     const firstOfRange = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['obv'], from: ts(100), limit: 3 });
     expect(firstOfRange.map((r) => r.timestamp)).toEqual(input.slice(100, 103).map((b) => b.timestamp.toISOString()));
     const latest = await service.getFeatures({ ticker: 'SPY', timeframe: '1m', columns: ['obv'], endDate: ts(500), limit: 3 });

@@ -16,11 +16,11 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 describe('system metrics', () => {
-  it('lists one metric oldest first, with its tags', async () => {
+  it('lists one metric oldest first, with its metadata', async () => {
     const points = await metrics.list('api.latency_ms');
     expect(points.map((p) => [p.metricValue, p.timestamp.getTime()])).toEqual([0, 1, 2, 3, 4].map((i) => [10 + i, minute(i).getTime()]));
-    expect(points[0]!.tags).toEqual({ route: '/api/predictions/latest' });
-    expect((await metrics.list('ingestion.bars'))[0]).toMatchObject({ metricName: 'ingestion.bars', metricValue: 500, tags: null });
+    expect(points[0]!.metadata).toEqual({ route: '/api/predictions/latest' });
+    expect((await metrics.list('ingestion.bars'))[0]).toMatchObject({ metricName: 'ingestion.bars', metricValue: 500, metadata: null });
   });
 
   it('filters by time range (from inclusive, to exclusive) and keeps the newest `limit` points', async () => {

@@ -81,6 +81,14 @@ describe('REST adapter', () => {
     expect(await ok.json()).toEqual({ success: true, received: 2, inserted: 2, updated: 0, unchanged: 0 });
     const retried = await post('/api/market-data/bulk', { bars: [bar(100), bar(101)] }, writer);
     expect(await retried.json()).toEqual({ success: true, received: 2, inserted: 0, updated: 0, unchanged: 2 });
+    // Each bar may name its source (the plan's record shape); without one it is the plan's default.
+    const sourced = await post('/api/market-data/bulk', { bars: [{ ...bar(103), source: 'alpaca' }, bar(104)] }, writer);
+    expect(await sourced.json()).toMatchObject({ success: true, inserted: 2 });
+    const stored = await server.db.pool.query(`SELECT source FROM market_data WHERE ticker = 'SPY' AND "timestamp" >= $1 ORDER BY "timestamp"`, [bar(103).timestamp]);
+    expect(stored.rows.map((r) => r.source)).toEqual(['alpaca', 'polygon']);
+    const blank = await post('/api/market-data/bulk', { bars: [{ ...bar(105), source: ' ' }] }, writer);
+    expect(blank.status).toBe(400);
+    expect((await blank.json()).details.map((d: { path: string }) => d.path)).toContain('bars.0.source');
   });
 
   it('answers unknown routes, malformed JSON and oversized bodies with JSON errors', async () => {

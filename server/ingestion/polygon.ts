@@ -53,6 +53,9 @@ export interface FetchHooks {
   onRetry?: (event: RetryEvent) => void;
 }
 
+/** The `source` of bars and ingestion logs written from Polygon.io. */
+export const POLYGON_SOURCE = 'polygon';
+
 /** Where bars come from; the runner only knows this interface (tests may plug in another source). */
 export interface BarSource {
   fetchWindow(window: IngestionWindow, hooks?: FetchHooks): Promise<FetchedWindow>;
@@ -188,7 +191,7 @@ class BarCollector {
               ? `not a ${timeframe} bar start`
               : null;
       if (reason) this.rejected.push({ t, reason });
-      else this.bars.push({ ticker, timeframe, timestamp: new Date(t!), open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v, vwap: r.vw ?? null, tradeCount: r.n ?? null });
+      else this.bars.push({ ticker, timeframe, timestamp: new Date(t!), open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v, vwap: r.vw ?? null, tradeCount: r.n ?? null, source: POLYGON_SOURCE });
     }
   }
 }

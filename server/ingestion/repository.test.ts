@@ -19,23 +19,23 @@ describe('IngestionRepository', () => {
   it('records windows and run progress together', async () => {
     const run = await repo.createRun(RUN);
     const log = await repo.startWindow({ runId: run.id, ...JAN });
-    await repo.completeWindow(log, run.id, { status: 'SUCCESS', recordsCount: 100, attempts: 2, errorMessage: null }, { windowsDone: 1, bars: 100, retries: 1 });
+    await repo.completeWindow(log, run.id, { status: 'SUCCESS', rowsIngested: 100, attempts: 2, errorMessage: null }, { windowsDone: 1, bars: 100, retries: 1 });
     expect(await repo.getRun(run.id)).toMatchObject({ status: 'RUNNING', windowsDone: 1, windowsFailed: 0, bars: 100, retries: 1 });
     const finished = await repo.finishRun(run.id, 'SUCCESS', null);
     expect(finished.finishedAt).toBeInstanceOf(Date);
     const { items } = await repo.listLogs({ runId: run.id, limit: 10 });
-    expect(items).toEqual([expect.objectContaining({ status: 'SUCCESS', recordsCount: 100, attempts: 2, completedAt: expect.any(Date) })]);
+    expect(items).toEqual([expect.objectContaining({ status: 'SUCCESS', rowsIngested: 100, attempts: 2, completedAt: expect.any(Date) })]);
   });
 
   it('counts a SUCCESS window as done only when it was fetched after it ended', async () => {
     const run = await repo.createRun({ ...RUN, tickers: ['QQQ'] });
     const past = await repo.startWindow({ runId: run.id, ...JAN, ticker: 'QQQ' });
-    await repo.completeWindow(past, run.id, { status: 'SUCCESS', recordsCount: 1, attempts: 1, errorMessage: null }, {});
+    await repo.completeWindow(past, run.id, { status: 'SUCCESS', rowsIngested: 1, attempts: 1, errorMessage: null }, {});
     const future = { ticker: 'QQQ', timeframe: '1m' as const, start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 86_400_000) };
     const open = await repo.startWindow({ runId: run.id, ...future });
-    await repo.completeWindow(open, run.id, { status: 'SUCCESS', recordsCount: 1, attempts: 1, errorMessage: null }, {});
+    await repo.completeWindow(open, run.id, { status: 'SUCCESS', rowsIngested: 1, attempts: 1, errorMessage: null }, {});
     const failed = await repo.startWindow({ runId: run.id, ...FEB, ticker: 'QQQ' });
-    await repo.completeWindow(failed, run.id, { status: 'FAILED', recordsCount: 0, attempts: 6, errorMessage: 'HTTP 503' }, {});
+    await repo.completeWindow(failed, run.id, { status: 'FAILED', rowsIngested: 0, attempts: 6, errorMessage: 'HTTP 503' }, {});
     const done = await repo.completedRanges('QQQ', '1m', JAN.start, new Date(Date.now() + 10 * 86_400_000));
     expect(done).toEqual([{ start: JAN.start, end: JAN.end }]);
   });
@@ -69,7 +69,7 @@ describe('IngestionRepository', () => {
 
   it('filters and pages logs by time range', async () => {
     const jan = await repo.listLogs({ ticker: 'QQQ', to: FEB.start, limit: 10 });
-    expect(jan.items.map((l) => l.startDate)).toEqual([JAN.start]);
+    expect(jan.items.map((l) => l.fromDate)).toEqual([JAN.start]);
     const first = await repo.listLogs({ ticker: 'QQQ', limit: 2 });
     const rest = await repo.listLogs({ ticker: 'QQQ', limit: 2, cursor: first.nextCursor! });
     expect(first.items).toHaveLength(2);

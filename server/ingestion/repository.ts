@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { DataIngestionLog, IngestionRun, IngestionStatus, Prisma, PrismaClient } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
 import { sleep } from './pacing';
+import { POLYGON_SOURCE } from './polygon';
 
 export type { DataIngestionLog, IngestionRun, IngestionStatus };
 export type RunKind = 'backfill' | 'refresh';
@@ -31,7 +32,7 @@ export interface RunProgressDelta {
 
 export interface WindowOutcome {
   status: FinalStatus;
-  recordsCount: number;
+  rowsIngested: number;
   attempts: number;
   errorMessage: string | null;
 }
@@ -75,7 +76,8 @@ export interface LockOptions {
 // First key of every (two-key) advisory lock taken here: this module's namespace, so other
 // modules' locks on the same ticker/timeframe do not collide with ours.
 const LOCK_NAMESPACE = 0x5142_0001;
-const NEWEST_FIRST = [{ startedAt: 'desc' as const }, { id: 'desc' as const }];
+const RUNS_NEWEST_FIRST = [{ startedAt: 'desc' as const }, { id: 'desc' as const }];
+const LOGS_NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
 // Counter increments of a run ($2..$6, see progressParams); every write also counts as a heartbeat.
 const PROGRESS_SET =
@@ -107,7 +109,7 @@ export class IngestionRepository {
 
   listRuns(filter: RunFilter): Promise<Page<IngestionRun>> {
     const where: Prisma.IngestionRunWhereInput = { kind: filter.kind, status: filter.status };
-    return paginate((page) => this.prisma.ingestionRun.findMany({ where, orderBy: NEWEST_FIRST, ...page }), filter.limit, filter.cursor);
+    return paginate((page) => this.prisma.ingestionRun.findMany({ where, orderBy: RUNS_NEWEST_FIRST, ...page }), filter.limit, filter.cursor);
   }
 
   // Per-window writes are plain SQL: Prisma's per-query overhead (several ms of CPU on the event
@@ -130,9 +132,9 @@ export class IngestionRepository {
   async startWindow(window: { runId: string; ticker: string; timeframe: Timeframe; start: Date; end: Date }): Promise<string> {
     const id = randomUUID();
     await this.pool.query(
-      `INSERT INTO data_ingestion_logs (id, run_id, source, ticker, timeframe, start_date, end_date, status, attempts)
-       VALUES ($1, $2, 'polygon', $3, $4, $5, $6, 'RUNNING', 0)`,
-      [id, window.runId, window.ticker, window.timeframe, window.start, window.end],
+      `INSERT INTO data_ingestion_logs (id, run_id, source, ticker, timeframe, from_date, to_date, status, attempts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'RUNNING', 0)`,
+      [id, window.runId, POLYGON_SOURCE, window.ticker, window.timeframe, window.start, window.end],
     );
     return id;
   }
@@ -142,11 +144,11 @@ export class IngestionRepository {
     await this.pool.query(
       `WITH closed AS (
          UPDATE data_ingestion_logs
-         SET status = $7::"IngestionStatus", records_count = $8, attempts = $9, error_message = $10, completed_at = now()
+         SET status = $7::"IngestionStatus", rows_ingested = $8, attempts = $9, error_message = $10, completed_at = now()
          WHERE id = $11
        )
        UPDATE ingestion_runs SET ${PROGRESS_SET} WHERE id = $1`,
-      [runId, ...progressParams(delta), outcome.status, outcome.recordsCount, outcome.attempts, outcome.errorMessage, logId],
+      [runId, ...progressParams(delta), outcome.status, outcome.rowsIngested, outcome.attempts, outcome.errorMessage, logId],
     );
   }
 
@@ -156,10 +158,10 @@ export class IngestionRepository {
    */
   async completedRanges(ticker: string, timeframe: Timeframe, from: Date, to: Date): Promise<Array<{ start: Date; end: Date }>> {
     const { rows } = await this.pool.query<{ start: Date; end: Date }>(
-      `SELECT start_date AS start, end_date AS "end" FROM data_ingestion_logs
-       WHERE ticker = $1 AND timeframe = $2 AND status = 'SUCCESS' AND completed_at >= end_date
-         AND end_date > $3 AND start_date < $4
-       ORDER BY start_date`,
+      `SELECT from_date AS start, to_date AS "end" FROM data_ingestion_logs
+       WHERE ticker = $1 AND timeframe = $2 AND status = 'SUCCESS' AND completed_at >= to_date
+         AND to_date > $3 AND from_date < $4
+       ORDER BY from_date`,
       [ticker, timeframe, from, to],
     );
     return rows;
@@ -206,15 +208,15 @@ export class IngestionRepository {
       ticker: filter.ticker,
       timeframe: filter.timeframe,
       status: filter.status,
-      ...(filter.from ? { endDate: { gt: filter.from } } : {}),
-      ...(filter.to ? { startDate: { lt: filter.to } } : {}),
+      ...(filter.from ? { toDate: { gt: filter.from } } : {}),
+      ...(filter.to ? { fromDate: { lt: filter.to } } : {}),
     };
-    return paginate((page) => this.prisma.dataIngestionLog.findMany({ where, orderBy: NEWEST_FIRST, ...page }), filter.limit, filter.cursor);
+    return paginate((page) => this.prisma.dataIngestionLog.findMany({ where, orderBy: LOGS_NEWEST_FIRST, ...page }), filter.limit, filter.cursor);
   }
 
   /** Start of the most recent run of a kind, if any (lets a scheduler tick run once across instances). */
   async latestRunStart(kind: RunKind): Promise<Date | null> {
-    const run = await this.prisma.ingestionRun.findFirst({ where: { kind }, orderBy: NEWEST_FIRST, select: { startedAt: true } });
+    const run = await this.prisma.ingestionRun.findFirst({ where: { kind }, orderBy: RUNS_NEWEST_FIRST, select: { startedAt: true } });
     return run?.startedAt ?? null;
   }
 

@@ -327,7 +327,7 @@ class Execution {
     await this.deps.repository.completeWindow(
       logId,
       this.runId,
-      { status, recordsCount: stored, attempts: 1 + retries, errorMessage: error },
+      { status, rowsIngested: stored, attempts: 1 + retries, errorMessage: error },
       { windowsDone: status === 'SUCCESS' ? 1 : 0, windowsFailed: status === 'SUCCESS' ? 0 : 1, bars: stored, retries },
     );
     this.emit({ type: 'window', ticker: window.ticker, timeframe: window.timeframe, window, status, bars: stored, retries, error });

@@ -111,13 +111,13 @@ export const LogSchema = z.object({
   source: z.string(),
   ticker: z.string(),
   timeframe: TimeframeSchema,
-  startDate: z.date(),
-  endDate: z.date(),
+  fromDate: z.date(),
+  toDate: z.date(),
   status: IngestionStatusSchema,
-  recordsCount: z.number(),
+  rowsIngested: z.number(),
   attempts: z.number(),
   errorMessage: z.string().nullable(),
-  startedAt: z.date(),
+  createdAt: z.date(),
   completedAt: z.date().nullable(),
 });
 export type LogView = z.infer<typeof LogSchema>;

@@ -59,7 +59,7 @@ async function stored(ticker: string, timeframe: Timeframe) {
   return bars.getBarsInRange(ticker, timeframe, new Date('2000-01-01'), new Date('2100-01-01'));
 }
 
-const logsOf = async (s: IngestionService, runId: string) => (await s.listLogs({ runId, limit: 1000 })).logs.sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
+const logsOf = async (s: IngestionService, runId: string) => (await s.listLogs({ runId, limit: 1000 })).logs.sort((a, b) => a.fromDate.getTime() - b.fromDate.getTime());
 
 describe('backfill of the real SPY minute file', () => {
   let runId: string;
@@ -97,9 +97,11 @@ describe('backfill of the real SPY minute file', () => {
     expect(run).toMatchObject({ kind: 'backfill', status: 'SUCCESS', windowsTotal: 1, windowsDone: 1, windowsFailed: 0, bars: 3659, retries: 0, error: null });
     expect(run.progress).toMatchObject({ windowsFinished: 1, percent: 100, etaSeconds: null, stale: false });
     const [log] = await logsOf(s, runId);
-    expect(log).toMatchObject({ ticker: 'SPY', timeframe: '1m', status: 'SUCCESS', recordsCount: 3659, attempts: 1, errorMessage: null, source: 'polygon' });
-    expect(log!.startDate.toISOString()).toBe('2025-07-01T04:00:00.000Z');
-    expect(log!.endDate.toISOString()).toBe('2025-07-08T04:00:00.000Z');
+    expect(log).toMatchObject({ ticker: 'SPY', timeframe: '1m', status: 'SUCCESS', rowsIngested: 3659, attempts: 1, errorMessage: null, source: 'polygon' });
+    expect(log!.fromDate.toISOString()).toBe('2025-07-01T04:00:00.000Z');
+    expect(log!.toDate.toISOString()).toBe('2025-07-08T04:00:00.000Z');
+    const { rows } = await db.pool.query(`SELECT source, count(*)::int AS bars FROM market_data WHERE ticker = 'SPY' AND timeframe = '1m' GROUP BY source`);
+    expect(rows).toEqual([{ source: 'polygon', bars: 3659 }]);
   });
 
   it('changes nothing when run again: completed windows are skipped, forced ones come back unchanged', async () => {
@@ -155,7 +157,7 @@ describe('faults', () => {
     expect(summary).toMatchObject({ status: 'SUCCESS', bars: 3659, retries: 3 });
     expect(await stored(ticker, '1m')).toHaveLength(3659);
     const [log] = await logsOf(s, summary.runId);
-    expect(log).toMatchObject({ status: 'SUCCESS', attempts: 4, recordsCount: 3659 });
+    expect(log).toMatchObject({ status: 'SUCCESS', attempts: 4, rowsIngested: 3659 });
     expect((await s.getRun(summary.runId))!.retries).toBe(3);
   });
 
@@ -169,7 +171,7 @@ describe('faults', () => {
     expect(summary).toMatchObject({ status: 'PARTIAL', windows: { total: 2, succeeded: 1, failed: 1 }, retries: 3 });
     expect(summary.failures).toEqual([expect.objectContaining({ firstDate: '2024-06-01', lastDate: '2024-12-31', status: 'FAILED', error: expect.stringContaining('HTTP 503') })]);
     const logs = await logsOf(s, summary.runId);
-    expect(logs.map((l) => [l.status, l.attempts, l.recordsCount])).toEqual([
+    expect(logs.map((l) => [l.status, l.attempts, l.rowsIngested])).toEqual([
       ['FAILED', 4, 0],
       ['SUCCESS', 1, daily.filter((b) => b.timestamp >= new Date('2025-01-01') && b.timestamp < new Date('2025-07-01')).length],
     ]);
@@ -192,7 +194,7 @@ describe('faults', () => {
     const [log] = await logsOf(s, summary.runId);
     expect(log).toMatchObject({
       status: 'PARTIAL',
-      recordsCount: 3657,
+      rowsIngested: 3657,
       errorMessage: `2 row(s) rejected: ${formatNy(bad[100]!.timestamp)} high: high is below low; ${formatNy(bad[200]!.timestamp)} volume: volume must be a finite number >= 0`,
     });
     expect(await stored(ticker, '1m')).toHaveLength(3657);

@@ -2,7 +2,7 @@
 // binary COPY skips number formatting and parsing in PostgreSQL and row decoding in node-pg: the
 // fastest bulk path we measured (see the README's benchmarks).
 import type { StoredBar } from './repository';
-import type { Bar } from './schema';
+import { DEFAULT_BAR_SOURCE, type Bar } from './schema';
 
 const SIGNATURE_LENGTH = 11; // "PGCOPY\n\377\r\n\0"
 const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z, the origin of binary timestamps
@@ -142,12 +142,12 @@ const ROWS_PER_CHUNK = 5000;
 
 /**
  * Encodes bars for `COPY … (ticker, timeframe, "timestamp", open, high, low, close, volume, vwap,
- * trade_count) FROM STDIN (FORMAT binary)`, in chunks: no number is ever formatted as text, which
- * roughly halves the work on both sides compared with text COPY.
+ * trade_count, source) FROM STDIN (FORMAT binary)`, in chunks: no number is ever formatted as text,
+ * which roughly halves the work on both sides compared with text COPY.
  */
 export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
   yield HEADER;
-  const encoded = new Map<string, Buffer>(); // ticker / timeframe bytes, encoded once
+  const encoded = new Map<string, Buffer>(); // ticker / timeframe / source bytes, encoded once
   const bytesOf = (value: string) => {
     let bytes = encoded.get(value);
     if (!bytes) encoded.set(value, (bytes = Buffer.from(value, 'utf8')));
@@ -155,8 +155,8 @@ export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
   };
   for (let start = 0; start < bars.length; start += ROWS_PER_CHUNK) {
     const rows = bars.slice(start, start + ROWS_PER_CHUNK);
-    // Per row at most: 2 (field count) + 10 × 4 (lengths) + 8 (timestamp) + 6 × 8 (float8s) + 4 (int4) + text.
-    const size = rows.reduce((n, b) => n + 102 + bytesOf(b.ticker).length + bytesOf(b.timeframe).length, 0);
+    // Per row at most: 2 (field count) + 11 × 4 (lengths) + 8 (timestamp) + 6 × 8 (float8s) + 4 (int4) + text.
+    const size = rows.reduce((n, b) => n + 106 + bytesOf(b.ticker).length + bytesOf(b.timeframe).length + bytesOf(b.source ?? DEFAULT_BAR_SOURCE).length, 0);
     const buf = Buffer.allocUnsafe(size);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = 0;
@@ -172,7 +172,7 @@ export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
       pos += 12;
     };
     for (const b of rows) {
-      view.setInt16(pos, 10);
+      view.setInt16(pos, 11);
       pos += 2;
       text(b.ticker);
       text(b.timeframe);
@@ -198,6 +198,7 @@ export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
         view.setInt32(pos + 4, b.tradeCount);
         pos += 8;
       }
+      text(b.source ?? DEFAULT_BAR_SOURCE);
     }
     yield buf.subarray(0, pos);
   }

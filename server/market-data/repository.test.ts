@@ -85,6 +85,17 @@ describe('bulk upsert', () => {
     const [third] = await repo.getBarsInRange('SPY', '1m', bars[2]!.timestamp, bars[3]!.timestamp);
     expect(third).toMatchObject({ close: bars[2]!.low, volume: 7 });
   });
+
+  it("stores each bar's source (the plan's default 'polygon' when none is named); a new source is an update", async () => {
+    const bars = minuteBars(4);
+    const named = bars.map((b, i) => (i < 2 ? { ...b, source: 'alpaca' } : b));
+    expect((await repo.upsertBars(named.slice(0, 3))).inserted).toBe(3); // COPY straight in
+    expect(await repo.upsertBars(named)).toEqual({ inserted: 1, updated: 0, unchanged: 3 }); // merged
+    const sources = async () => (await db.pool.query(`SELECT source FROM market_data ORDER BY "timestamp"`)).rows.map((r) => r.source);
+    expect(await sources()).toEqual(['alpaca', 'alpaca', 'polygon', 'polygon']);
+    expect(await repo.upsertBars([{ ...bars[0]!, source: 'demo' }])).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(await sources()).toEqual(['demo', 'alpaca', 'polygon', 'polygon']);
+  });
 });
 
 describe('invalid bars', () => {
@@ -99,6 +110,8 @@ describe('invalid bars', () => {
     ['empty ticker', (b) => ({ ...b, ticker: '' }), 'ticker'],
     ['malformed ticker', (b) => ({ ...b, ticker: 'SP Y;' }), 'ticker'],
     ['invalid date', (b) => ({ ...b, timestamp: new Date('not a date') }), 'timestamp'],
+    ['empty source', (b) => ({ ...b, source: '' }), 'source'],
+    ['source too long', (b) => ({ ...b, source: 'x'.repeat(65) }), 'source'],
   ];
 
   it.each(cases)('%s: the batch is rejected naming row and field, and nothing is written', async (_name, spoil, field) => {
@@ -132,6 +145,9 @@ describe('invalid bars', () => {
     await expect(
       db.pool.query(`INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume) VALUES ('SPY', '7m', now(), 10, 11, 9, 10, 1)`),
     ).rejects.toThrow(/market_data_timeframe_check/);
+    await expect(
+      db.pool.query(`INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume, source) VALUES ('SPY', '1m', now(), 10, 11, 9, 10, 1, '')`),
+    ).rejects.toThrow(/market_data_source_check/);
   });
 });
 

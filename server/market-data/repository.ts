@@ -55,7 +55,7 @@ export interface Coverage {
   latest: Date;
 }
 
-const BAR_COLUMNS = 'ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count';
+const BAR_COLUMNS = 'ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count, source';
 const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_count`;
 /** A SQL string literal (standard_conforming_strings is on in every supported PostgreSQL). */
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -127,11 +127,11 @@ export class MarketDataRepository {
         SELECT ${BAR_COLUMNS} FROM bars_in
         ON CONFLICT (ticker, timeframe, "timestamp") DO UPDATE
           SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-              volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count
+              volume = EXCLUDED.volume, vwap = EXCLUDED.vwap, trade_count = EXCLUDED.trade_count, source = EXCLUDED.source
           WHERE (market_data.open, market_data.high, market_data.low, market_data.close,
-                 market_data.volume, market_data.vwap, market_data.trade_count)
+                 market_data.volume, market_data.vwap, market_data.trade_count, market_data.source)
              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
-                 EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trade_count)
+                 EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trade_count, EXCLUDED.source)
         RETURNING (xmax = 0) AS is_insert
       )
       SELECT count(*) FILTER (WHERE is_insert)::int AS inserted, count(*)::int AS written FROM written`);

@@ -17,6 +17,11 @@ export const TIMEFRAME_MINUTES: Readonly<Record<Timeframe, number>> = {
 
 const TICKER_PATTERN = /^[A-Z][A-Z0-9.-]{0,14}$/;
 
+/** The plan's default `source` of a bar: what a write that names none stores. */
+export const DEFAULT_BAR_SOURCE = 'polygon';
+const MAX_SOURCE_LENGTH = 64;
+const validSource = (source: string | undefined) => source === undefined || (source.length > 0 && source.length <= MAX_SOURCE_LENGTH);
+
 export interface BarViolation {
   field: string;
   message: string;
@@ -35,7 +40,7 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
     bar.high >= bar.low && bar.open >= bar.low && bar.open <= bar.high && bar.close >= bar.low && bar.close <= bar.high &&
     bar.low > 0 && bar.high < Infinity && bar.volume >= 0 && bar.volume < Infinity &&
     (bar.vwap == null || (bar.vwap > 0 && bar.vwap < Infinity)) &&
-    (bar.tradeCount == null || (Number.isInteger(bar.tradeCount) && bar.tradeCount >= 0)) &&
+    (bar.tradeCount == null || (Number.isInteger(bar.tradeCount) && bar.tradeCount >= 0)) && validSource(bar.source) &&
     bar.timestamp instanceof Date && !Number.isNaN(bar.timestamp.getTime()) &&
     (TIMEFRAMES as readonly string[]).includes(bar.timeframe) && TICKER_PATTERN.test(bar.ticker)
   ) {
@@ -51,6 +56,7 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
   if (!Number.isFinite(bar.volume) || bar.volume < 0) out.push({ field: 'volume', message: 'volume must be a finite number >= 0' });
   if (bar.vwap != null && (!Number.isFinite(bar.vwap) || bar.vwap <= 0)) out.push({ field: 'vwap', message: 'vwap must be a finite positive number' });
   if (bar.tradeCount != null && (!Number.isInteger(bar.tradeCount) || bar.tradeCount < 0)) out.push({ field: 'tradeCount', message: 'tradeCount must be an integer >= 0' });
+  if (!validSource(bar.source)) out.push({ field: 'source', message: `source must be 1-${MAX_SOURCE_LENGTH} characters` });
   if (out.length > 0) return out;
   if (bar.high < bar.low) out.push({ field: 'high', message: 'high is below low' });
   for (const field of ['open', 'close'] as const) {
@@ -75,6 +81,7 @@ export const BarSchema = z
     volume: z.number(),
     vwap: z.number().nullish(),
     tradeCount: z.number().int().nullish(),
+    source: z.string().trim().optional().describe(`Where the bar comes from (polygon, alpaca, ...); default "${DEFAULT_BAR_SOURCE}"`),
   })
   .superRefine((bar, ctx) => {
     for (const v of barViolations(bar)) ctx.addIssue({ code: 'custom', path: [v.field], message: v.message });
@@ -91,6 +98,8 @@ export interface Bar {
   volume: number;
   vwap?: number | null;
   tradeCount?: number | null;
+  /** Default DEFAULT_BAR_SOURCE. */
+  source?: string;
 }
 
 export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);

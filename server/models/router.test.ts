@@ -30,11 +30,16 @@ describe('register', () => {
       recall: 0.55,
       f1Score: 0.57,
       sharpeRatio: 1.4,
+      maxDrawdown: 0.12,
       hyperparameters: { layers: 2, dropout: 0.2, nested: { a: [1, 2] } },
+      featureImportance: { rsi_14: 0.6, macd: 0.4 },
       metrics: { validationLoss: 0.41 },
       featureSet: ['rsi_14', 'macd'],
-      trainingStart: '2024-01-01T00:00:00Z',
-      trainingEnd: '2024-12-31T00:00:00Z',
+      trainingDataFrom: '2024-01-01T00:00:00Z',
+      trainingDataTo: '2024-12-31T00:00:00Z',
+      trainingRows: 98_280,
+      trainedAt: '2025-01-02T00:00:00Z',
+      modelPath: 's3://models/reg-full/1.0.0.json',
     });
     expect(success).toBe(true);
     expect(model).toMatchObject({
@@ -46,9 +51,16 @@ describe('register', () => {
       isActive: false,
       accuracy: 0.61,
       hyperparameters: { layers: 2, dropout: 0.2, nested: { a: [1, 2] } },
+      sharpeRatio: 1.4,
+      maxDrawdown: 0.12,
+      featureImportance: { rsi_14: 0.6, macd: 0.4 },
       metrics: { validationLoss: 0.41 },
       featureSet: ['rsi_14', 'macd'],
-      trainingStart: '2024-01-01T00:00:00.000Z',
+      trainingDataFrom: '2024-01-01T00:00:00.000Z',
+      trainingDataTo: '2024-12-31T00:00:00.000Z',
+      trainingRows: 98_280,
+      trainedAt: '2025-01-02T00:00:00.000Z',
+      modelPath: 's3://models/reg-full/1.0.0.json',
       deployedAt: null,
     });
   });
@@ -139,12 +151,12 @@ describe('list and get', () => {
         timeframe: '1h' as const,
         predictionTime: new Date(base + i * 3_600_000),
         targetTime: new Date(base + (i + 1) * 3_600_000),
-        predictedDirection: 'UP' as const,
+        direction: 'UP' as const,
         confidence,
       })),
     });
     await t.db.pool.query(
-      `UPDATE predictions SET resolved_at = now(), is_correct = (id = ANY($1::uuid[])) WHERE id = ANY($2::uuid[])`,
+      `UPDATE predictions SET resolved_at = now(), correct = (id = ANY($1::uuid[])) WHERE id = ANY($2::uuid[])`,
       [[predictions[0]!.id, predictions[1]!.id], predictions.slice(0, 3).map((p) => p.id)],
     );
   });

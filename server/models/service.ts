@@ -14,9 +14,10 @@ export function toModelRow(m: ModelRecord): ModelRow {
     ...m,
     timeframe: m.timeframe as Timeframe | null,
     hyperparameters: m.hyperparameters as ModelRow['hyperparameters'],
+    featureImportance: m.featureImportance as ModelRow['featureImportance'],
     metrics: m.metrics as ModelRow['metrics'],
-    trainingStart: toIso(m.trainingStart),
-    trainingEnd: toIso(m.trainingEnd),
+    trainingDataFrom: toIso(m.trainingDataFrom),
+    trainingDataTo: toIso(m.trainingDataTo),
     trainedAt: toIso(m.trainedAt),
     deployedAt: toIso(m.deployedAt),
     createdAt: toIso(m.createdAt),
@@ -45,14 +46,16 @@ export class ModelService {
     return { ...toModelRow(model), liveAccuracy };
   }
 
-  async register({ hyperparameters, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
+  async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
+    // zod checked these are JSON objects; absent (or null) leaves the column NULL.
+    const json = (value: Record<string, unknown> | null | undefined) => (value ?? undefined) as Prisma.InputJsonObject | undefined;
     try {
       return toModelRow(
         await this.repository.create({
           ...input,
-          // zod checked these are JSON objects; absent (or null) leaves the column NULL.
-          hyperparameters: (hyperparameters ?? undefined) as Prisma.InputJsonObject | undefined,
-          metrics: (metrics ?? undefined) as Prisma.InputJsonObject | undefined,
+          hyperparameters: json(hyperparameters),
+          featureImportance: json(featureImportance),
+          metrics: json(metrics),
         }),
       );
     } catch (error) {

@@ -4,29 +4,32 @@ import type pg from 'pg';
 import type { Timeframe } from '../market-data/schema';
 import type { AccuracyReport, Direction, HitStats, PageCursor, PredictionFilter, PredictionListQuery } from './schema';
 
+/** A prediction to store; its modelVersion is copied from the model when it is inserted. */
 export interface NewPrediction {
   modelId: string;
   ticker: string;
   timeframe: string;
   predictionTime: Date;
   targetTime: Date;
-  predictedDirection: Direction;
+  direction: Direction;
   confidence: number;
   probability?: number | null;
   predictedPrice?: number | null;
   predictedChange?: number | null;
   basePrice?: number | null;
   features?: Record<string, unknown> | null;
+  modelOutput?: Record<string, unknown> | null;
 }
 
 export interface PredictionRecord {
   id: string;
   modelId: string;
+  modelVersion: string;
   ticker: string;
   timeframe: Timeframe;
   predictionTime: Date;
   targetTime: Date;
-  predictedDirection: Direction;
+  direction: Direction;
   confidence: number;
   probability: number | null;
   predictedPrice: number | null;
@@ -35,15 +38,17 @@ export interface PredictionRecord {
   actualDirection: Direction | null;
   actualPrice: number | null;
   actualChange: number | null;
-  isCorrect: boolean | null;
+  correct: boolean | null;
   resolvedAt: Date | null;
   features: Record<string, unknown> | null;
+  modelOutput: Record<string, unknown> | null;
   createdAt: Date;
+  updatedAt: Date;
 }
 
+/** The model of a prediction (its version is the prediction's own modelVersion). */
 export interface ModelSummary {
   modelName: string;
-  modelVersion: string;
   modelAlgorithm: string;
   modelAccuracy: number | null;
 }
@@ -56,19 +61,20 @@ export const NEUTRAL_BAND = 0.0001;
 /** The resolver's advisory lock, two-int form: this module's namespace ("QPRD"), then the job. */
 export const RESOLVER_LOCK = [0x5150_5244, 1] as const;
 
-const PREDICTION_COLUMNS = `p.id, p.model_id AS "modelId", p.ticker, p.timeframe,
+const PREDICTION_COLUMNS = `p.id, p.model_id AS "modelId", p.model_version AS "modelVersion", p.ticker, p.timeframe,
   p.prediction_time AS "predictionTime", p.target_time AS "targetTime",
-  p.predicted_direction AS "predictedDirection", p.confidence, p.probability,
+  p.direction, p.confidence, p.probability,
   p.predicted_price AS "predictedPrice", p.predicted_change AS "predictedChange", p.base_price AS "basePrice",
   p.actual_direction AS "actualDirection", p.actual_price AS "actualPrice", p.actual_change AS "actualChange",
-  p.is_correct AS "isCorrect", p.resolved_at AS "resolvedAt", p.features, p.created_at AS "createdAt"`;
+  p.correct, p.resolved_at AS "resolvedAt", p.features, p.model_output AS "modelOutput",
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
-const MODEL_SUMMARY_COLUMNS = `m.name AS "modelName", m.version AS "modelVersion", m.algorithm AS "modelAlgorithm", m.accuracy AS "modelAccuracy"`;
+const MODEL_SUMMARY_COLUMNS = `m.name AS "modelName", m.algorithm AS "modelAlgorithm", m.accuracy AS "modelAccuracy"`;
 
 const HIT_STATS_COLUMNS = `count(*)::int AS total,
   count(p.resolved_at)::int AS resolved,
-  count(*) FILTER (WHERE p.is_correct)::int AS correct,
-  (count(*) FILTER (WHERE p.is_correct))::float8 / nullif(count(p.resolved_at), 0) AS "hitRate",
+  count(*) FILTER (WHERE p.correct)::int AS correct,
+  (count(*) FILTER (WHERE p.correct))::float8 / nullif(count(p.resolved_at), 0) AS "hitRate",
   avg(p.confidence)::float8 AS "avgConfidence"`;
 
 /** The natural key: one prediction per model, series and prediction time. */
@@ -104,28 +110,30 @@ export function afterCursor(timeColumn: string, idColumn: string, cursor: PageCu
 const STATUS_CONDITIONS: Record<NonNullable<PredictionListQuery['status']>, string> = {
   pending: 'p.resolved_at IS NULL',
   resolved: 'p.resolved_at IS NOT NULL',
-  correct: 'p.is_correct',
-  wrong: 'NOT p.is_correct',
+  correct: 'p.correct',
+  wrong: 'NOT p.correct',
 };
 
 export class PredictionRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Inserts predictions in one statement (all or nothing); one already stored for the same
-   * (model, ticker, timeframe, predictionTime) is kept as it is, so a retried batch is harmless.
-   * Returns the ids of the rows this call created.
+   * Inserts predictions in one statement (all or nothing), each with its model's current version;
+   * one already stored for the same (model, ticker, timeframe, predictionTime) is kept as it is, so
+   * a retried batch is harmless. Returns the ids of the rows this call created.
    */
   async insert(rows: readonly NewPrediction[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
+    // An unknown model gives a NULL version, which model_version's NOT NULL refuses.
     const { rows: created } = await this.pool.query<{ id: string }>(
-      `INSERT INTO predictions (id, model_id, ticker, timeframe, prediction_time, target_time, predicted_direction,
-                                confidence, probability, predicted_price, predicted_change, base_price, features)
-       SELECT gen_random_uuid(), model_id, ticker, timeframe, prediction_time, target_time, predicted_direction,
-              confidence, probability, predicted_price, predicted_change, base_price, features
+      `INSERT INTO predictions (id, model_id, model_version, ticker, timeframe, prediction_time, target_time, direction,
+                                confidence, probability, predicted_price, predicted_change, base_price, features, model_output)
+       SELECT gen_random_uuid(), model_id, (SELECT m.version FROM models m WHERE m.id = x.model_id), ticker, timeframe,
+              prediction_time, target_time, direction, confidence, probability, predicted_price, predicted_change, base_price,
+              features, model_output
        FROM json_to_recordset($1::json) AS x(model_id uuid, ticker text, timeframe text, prediction_time timestamptz,
-            target_time timestamptz, predicted_direction "Direction", confidence float8, probability float8,
-            predicted_price float8, predicted_change float8, base_price float8, features jsonb)
+            target_time timestamptz, direction "Direction", confidence float8, probability float8,
+            predicted_price float8, predicted_change float8, base_price float8, features jsonb, model_output jsonb)
        ON CONFLICT (model_id, ticker, timeframe, prediction_time) DO NOTHING
        RETURNING id`,
       [
@@ -136,13 +144,14 @@ export class PredictionRepository {
             timeframe: r.timeframe,
             prediction_time: r.predictionTime,
             target_time: r.targetTime,
-            predicted_direction: r.predictedDirection,
+            direction: r.direction,
             confidence: r.confidence,
             probability: r.probability,
             predicted_price: r.predictedPrice,
             predicted_change: r.predictedChange,
             base_price: r.basePrice,
             features: r.features,
+            model_output: r.modelOutput,
           })),
         ),
       ],
@@ -280,8 +289,8 @@ export class PredictionRepository {
       run<AccuracyReport['overTime'][number] & { bucket: Date }>(
         (params) => `
         SELECT p.model_id AS "modelId", date_trunc(${params.add(bucket)}, p.prediction_time, 'UTC') AS bucket,
-               count(*)::int AS resolved, count(*) FILTER (WHERE p.is_correct)::int AS correct,
-               avg(p.is_correct::int)::float8 AS "hitRate"
+               count(*)::int AS resolved, count(*) FILTER (WHERE p.correct)::int AS correct,
+               avg(p.correct::int)::float8 AS "hitRate"
         FROM predictions p WHERE ${resolved(params)}
         GROUP BY 1, 2 ORDER BY 1, 2`,
       ),
@@ -291,7 +300,7 @@ export class PredictionRepository {
         SELECT "modelId", bin / 10.0::float8 AS lower, (bin + 1) / 10.0::float8 AS upper, count, "avgConfidence", "hitRate"
         FROM (
           SELECT p.model_id AS "modelId", least(floor(p.confidence::numeric * 10), 9)::int AS bin, count(*)::int AS count,
-                 avg(p.confidence)::float8 AS "avgConfidence", avg(p.is_correct::int)::float8 AS "hitRate"
+                 avg(p.confidence)::float8 AS "avgConfidence", avg(p.correct::int)::float8 AS "hitRate"
           FROM predictions p WHERE ${resolved(params)}
           GROUP BY 1, 2
         ) b ORDER BY 1, bin`,
@@ -303,9 +312,9 @@ export class PredictionRepository {
                "truePositives"::float8 / nullif(actual, 0) AS recall
         FROM (
           SELECT p.model_id AS "modelId", d.direction,
-                 count(*) FILTER (WHERE p.predicted_direction = d.direction)::int AS predicted,
+                 count(*) FILTER (WHERE p.direction = d.direction)::int AS predicted,
                  count(*) FILTER (WHERE p.actual_direction = d.direction)::int AS actual,
-                 count(*) FILTER (WHERE p.predicted_direction = d.direction AND p.actual_direction = d.direction)::int AS "truePositives"
+                 count(*) FILTER (WHERE p.direction = d.direction AND p.actual_direction = d.direction)::int AS "truePositives"
           FROM predictions p CROSS JOIN unnest(enum_range(NULL::"Direction")) AS d(direction)
           WHERE ${resolved(params)}
           GROUP BY 1, 2
@@ -340,8 +349,9 @@ function resolveSql(guard: string): string {
         actual_price = o.actual_price,
         actual_change = o.change,
         actual_direction = CASE WHEN o.change > $2 THEN 'UP' WHEN o.change < -$2 THEN 'DOWN' ELSE 'NEUTRAL' END::"Direction",
-        is_correct = p.predicted_direction = CASE WHEN o.change > $2 THEN 'UP' WHEN o.change < -$2 THEN 'DOWN' ELSE 'NEUTRAL' END::"Direction",
-        resolved_at = $1
+        correct = p.direction = CASE WHEN o.change > $2 THEN 'UP' WHEN o.change < -$2 THEN 'DOWN' ELSE 'NEUTRAL' END::"Direction",
+        resolved_at = $1,
+        updated_at = $1
       FROM outcome o
       WHERE p.id = o.id AND p.prediction_time = o.prediction_time AND p.resolved_at IS NULL
       RETURNING 1

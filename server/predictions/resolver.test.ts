@@ -23,7 +23,7 @@ async function duePrediction(hours: number) {
     timeframe: '1h',
     predictionTime: time,
     targetTime: new Date(time.getTime() + 3_600_000),
-    predictedDirection: 'UP',
+    direction: 'UP',
     confidence: 0.7,
     basePrice: 100,
   });
@@ -66,7 +66,7 @@ describe('prediction resolver', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await runs()).toHaveLength(after);
     expect(await pending()).toBe(0);
-    const { rows } = await t.db.pool.query<{ correct: boolean }>('SELECT is_correct AS correct FROM predictions');
+    const { rows } = await t.db.pool.query<{ correct: boolean }>('SELECT correct FROM predictions');
     expect(rows.map((r) => r.correct)).toEqual([true, true]);
   });
 });

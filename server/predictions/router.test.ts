@@ -29,7 +29,7 @@ function prediction(modelId: string, time: Date, direction: 'UP' | 'DOWN' | 'NEU
     timeframe: '1h',
     predictionTime: time,
     targetTime: new Date(time.getTime() + HOUR),
-    predictedDirection: direction,
+    direction,
     confidence,
     basePrice: 100,
   };
@@ -100,7 +100,7 @@ describe('latest', () => {
       timeframe: '1h',
       predictionTime: at(DAY3, 1).toISOString(),
       targetTime: at(DAY3, 2).toISOString(),
-      predictedDirection: 'UP',
+      direction: 'UP',
       confidence: 0.8,
       probability: null,
       predictedPrice: null,
@@ -108,7 +108,9 @@ describe('latest', () => {
       actualDirection: null,
       actualPrice: null,
       actualChange: null,
-      isCorrect: null,
+      correct: null,
+      modelVersion: '1.0.0',
+      modelOutput: null,
     });
     expect(typeof first.id).toBe('string');
   });
@@ -158,7 +160,8 @@ describe('resolve and accuracy', () => {
       expect(p.actualDirection).toBe(move === 'FLAT' ? 'NEUTRAL' : move);
       expect(p.actualPrice).toBe(CLOSE[move]);
       expect(p.actualChange).toBeCloseTo((CLOSE[move] - 100) / 100, 12);
-      expect(p.isCorrect).toBe(correct);
+      expect(p.correct).toBe(correct);
+      expect(p.updatedAt).toBe(p.resolvedAt); // the resolution was the row's last change
     }
   });
 
@@ -247,9 +250,18 @@ describe('create and createBatch', () => {
   const fresh = (hour: number, confidence = 0.7) => prediction(models.b, at(DAY3, 10 + hour), 'DOWN', confidence);
 
   it('creates one prediction, and a retry returns the stored row without writing', async () => {
-    const input = { ...fresh(0), probability: 0.3, predictedPrice: 99.5, predictedChange: -0.005, features: { rsi: 71 } };
+    const input = {
+      ...fresh(0),
+      modelVersion: '1.0.0',
+      probability: 0.3,
+      predictedPrice: 99.5,
+      predictedChange: -0.005,
+      features: { rsi: 71 },
+      modelOutput: { logits: [-0.4, 0.9], classes: ['UP', 'DOWN'] },
+    };
     const first = await writer().predictions.create(input);
     expect(first).toMatchObject({ success: true, created: true, prediction: { ...input, predictionTime: input.predictionTime.toISOString(), targetTime: input.targetTime.toISOString() } });
+    expect(first.prediction.updatedAt).toBe(first.prediction.createdAt);
     const before = await count();
     const retry = await writer().predictions.create({ ...input, confidence: 0.99 });
     expect(retry).toMatchObject({ created: false, prediction: { id: first.prediction.id, confidence: 0.7 } });
@@ -261,7 +273,7 @@ describe('create and createBatch', () => {
       { ...fresh(1), confidence: 1.2 },
       { ...fresh(1), probability: -0.1 },
       { ...fresh(1), targetTime: at(DAY3, 10) },
-      { ...fresh(1), predictedDirection: 'SIDEWAYS' as 'UP' },
+      { ...fresh(1), direction: 'SIDEWAYS' as 'UP' },
       { ...fresh(1), ticker: 'not a ticker' },
     ];
     for (const input of bad) await expect(writer().predictions.create(input)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
@@ -270,6 +282,14 @@ describe('create and createBatch', () => {
       code: 'BAD_REQUEST',
       message: expect.stringContaining('predicts SPY 1h'),
     });
+    await expect(writer().predictions.create({ ...fresh(1), modelVersion: '2.0.0' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('modelVersion 2.0.0 is not the version of model beta@1.0.0'),
+    });
+    // One name: the pre-contract `predictedDirection` is not an alias of `direction`.
+    const { direction, ...unnamed } = fresh(1);
+    await expect(writer().predictions.create({ ...unnamed, predictedDirection: direction } as unknown as ReturnType<typeof fresh>)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await reader().predictions.list({ modelId: models.b, from: at(DAY3, 11), to: at(DAY3, 12), limit: 10 })).count).toBe(0);
   });
 
   it('needs predictions:write', async () => {

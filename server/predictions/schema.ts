@@ -59,20 +59,23 @@ export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor:
 
 const ProbabilitySchema = z.number().min(0).max(1);
 const InstantSchema = z.coerce.date<Date | string | number>();
+const JsonObjectSchema = z.record(z.string(), z.unknown());
 
-/** A prediction as an ML service sends it; the model is identified separately. */
+/** A prediction as an ML service sends it (the plan's field names); the model is identified separately. */
 const PredictionFieldsSchema = z.object({
   ticker: TickerSchema,
   timeframe: TimeframeSchema,
+  modelVersion: z.string().min(1).optional().describe("The model's version; when given it must match the registered model"),
   predictionTime: InstantSchema,
   targetTime: InstantSchema,
-  predictedDirection: DirectionSchema,
+  direction: DirectionSchema,
   confidence: ProbabilitySchema,
-  probability: ProbabilitySchema.nullish(),
+  probability: ProbabilitySchema.nullish().describe('Predicted probability of `direction`'),
   predictedPrice: z.number().positive().nullish(),
   predictedChange: z.number().nullish(),
   basePrice: z.number().positive().nullish().describe('Close at predictionTime; needed to resolve the outcome'),
-  features: z.record(z.string(), z.unknown()).nullish(),
+  features: JsonObjectSchema.nullish().describe('Features used for this prediction'),
+  modelOutput: JsonObjectSchema.nullish().describe('Raw model output, for debugging'),
 });
 
 const targetAfterPrediction = (p: { predictionTime: Date; targetTime: Date }) => p.targetTime > p.predictionTime;
@@ -130,11 +133,12 @@ export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 export const PredictionRowSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
+  modelVersion: z.string(),
   ticker: z.string(),
   timeframe: TimeframeSchema,
   predictionTime: IsoDateTimeSchema,
   targetTime: IsoDateTimeSchema,
-  predictedDirection: DirectionSchema,
+  direction: DirectionSchema,
   confidence: z.number(),
   probability: z.number().nullable(),
   predictedPrice: z.number().nullable(),
@@ -143,10 +147,12 @@ export const PredictionRowSchema = z.object({
   actualDirection: DirectionSchema.nullable(),
   actualPrice: z.number().nullable(),
   actualChange: z.number().nullable(),
-  isCorrect: z.boolean().nullable(),
+  correct: z.boolean().nullable().describe('Whether `direction` was right; null until resolved'),
   resolvedAt: IsoDateTimeSchema.nullable(),
-  features: z.record(z.string(), z.unknown()).nullable(),
+  features: JsonObjectSchema.nullable(),
+  modelOutput: JsonObjectSchema.nullable(),
   createdAt: IsoDateTimeSchema,
+  updatedAt: IsoDateTimeSchema,
 });
 export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 

@@ -27,13 +27,17 @@ export function toPredictionRow(p: PredictionRecord): PredictionRow {
     targetTime: toIso(p.targetTime),
     resolvedAt: toIso(p.resolvedAt),
     createdAt: toIso(p.createdAt),
+    updatedAt: toIso(p.updatedAt),
   };
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-export function toLatestPrediction({ modelName, modelVersion, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
-  return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: modelVersion } };
+export function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
+  return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion } };
 }
+
+/** A prediction as a client sends it: it may name the model version it expects. */
+type PredictionInput = NewPrediction & { modelVersion?: string };
 
 export interface StoreResult {
   received: number;
@@ -66,13 +70,13 @@ export class PredictionService {
   }
 
   /** One prediction; a retry returns the stored row with `created: false`. */
-  async create(prediction: NewPrediction): Promise<{ created: boolean; prediction: PredictionRow }> {
+  async create(prediction: PredictionInput): Promise<{ created: boolean; prediction: PredictionRow }> {
     const { created, predictions } = await this.store([prediction]);
     return { created: created === 1, prediction: predictions[0]! };
   }
 
   /** All or nothing; rows already stored (a retried batch) are returned as they are, not rewritten. */
-  createBatch(predictions: NewPrediction[]): Promise<StoreResult> {
+  createBatch(predictions: PredictionInput[]): Promise<StoreResult> {
     return this.store(predictions);
   }
 
@@ -98,7 +102,7 @@ export class PredictionService {
     return this.repository.resolveDue(now);
   }
 
-  private async store(rows: NewPrediction[]): Promise<StoreResult> {
+  private async store(rows: PredictionInput[]): Promise<StoreResult> {
     const seen = new Map<string, number>();
     rows.forEach((row, i) => {
       const first = seen.get(predictionKey(row));
@@ -116,6 +120,9 @@ export class PredictionService {
           code: 'BAD_REQUEST',
           message: `predictions[${i}]: model ${model.name}@${model.version} predicts ${model.ticker ?? '*'} ${model.timeframe ?? '*'}, not ${row.ticker} ${row.timeframe}`,
         });
+      }
+      if (row.modelVersion !== undefined && row.modelVersion !== model.version) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}]: modelVersion ${row.modelVersion} is not the version of model ${model.name}@${model.version}` });
       }
     });
     const created = (await this.repository.insert(rows)).size;

@@ -4,33 +4,64 @@ import type pg from 'pg';
 import { withTransaction } from '../db/transaction';
 import { TIMEFRAME_MINUTES, type Timeframe } from '../market-data/schema';
 import { SqlParams, afterCursor } from '../predictions/repository';
-import type { HistoryQuery, Position } from './schema';
+import type { HistoryQuery } from './schema';
 
 export interface TradeRecord {
   id: string;
   clientOrderId: string | null;
   ticker: string;
   side: 'BUY' | 'SELL';
+  type: 'MARKET' | 'LIMIT';
   quantity: number;
   price: number | null;
-  orderType: 'MARKET' | 'LIMIT';
   limitPrice: number | null;
-  status: 'PENDING' | 'FILLED' | 'CANCELLED' | 'REJECTED';
-  commission: number;
-  realizedPnl: number | null;
+  totalValue: number | null;
+  fees: number;
+  orderTime: Date;
+  executionTime: Date | null;
+  status: 'PENDING' | 'FILLED' | 'CANCELED' | 'FAILED';
   modelId: string | null;
   predictionId: string | null;
+  strategy: string | null;
   notes: string | null;
-  executedAt: Date | null;
+  exitPrice: number | null;
+  exitTime: Date | null;
+  profitLoss: number | null;
+  profitLossPct: number | null;
   createdAt: Date;
+  updatedAt: Date;
 }
 
-export type NewTrade = Omit<TradeRecord, 'id' | 'commission' | 'createdAt' | 'clientOrderId' | 'modelId' | 'predictionId' | 'notes'> & {
-  clientOrderId?: string;
-  modelId?: string;
-  predictionId?: string;
-  notes?: string;
-};
+type OptionalTradeFields = 'clientOrderId' | 'modelId' | 'predictionId' | 'strategy' | 'notes';
+export type NewTrade = Omit<TradeRecord, 'id' | 'fees' | 'createdAt' | 'updatedAt' | OptionalTradeFields> & Partial<Record<OptionalTradeFields, string>>;
+
+/** What the accounting of a position works on: quantity, average entry price, realised P&L. */
+export interface Position {
+  ticker: string;
+  quantity: number;
+  avgEntryPrice: number;
+  realizedPnL: number;
+}
+
+/** A position valued at a price: what a fill writes. */
+export interface ValuedAt extends Position {
+  currentPrice: number;
+  marketValue: number;
+  unrealizedPnL: number;
+  unrealizedPnLPct: number | null;
+}
+
+/** A portfolio row (the plan's Portfolio model). */
+export interface PositionRecord extends Position {
+  id: string;
+  currentPrice: number | null;
+  marketValue: number | null;
+  unrealizedPnL: number;
+  unrealizedPnLPct: number | null;
+  stopLoss: number | null;
+  takeProfit: number | null;
+  updatedAt: Date;
+}
 
 /** The close of a ticker's newest bar and that bar's start. */
 export interface LastPrice {
@@ -38,13 +69,17 @@ export interface LastPrice {
   time: Date;
 }
 
-export type PricedPosition = Position & { currentPrice: number | null; priceTime: Date | null };
+/** A stored position beside the close of its ticker's newest bar (null without market data). */
+export type PricedPosition = PositionRecord & { lastPrice: number | null; lastPriceTime: Date | null };
 
-const TRADE_COLUMNS = `id, client_order_id AS "clientOrderId", ticker, side, quantity, price, order_type AS "orderType",
-  limit_price AS "limitPrice", status, commission, realized_pnl AS "realizedPnl", model_id AS "modelId",
-  prediction_id AS "predictionId", notes, executed_at AS "executedAt", created_at AS "createdAt"`;
+const TRADE_COLUMNS = `id, client_order_id AS "clientOrderId", ticker, side, "type", quantity, price, limit_price AS "limitPrice",
+  total_value AS "totalValue", fees, order_time AS "orderTime", execution_time AS "executionTime", status,
+  model_id AS "modelId", prediction_id AS "predictionId", strategy, notes, exit_price AS "exitPrice", exit_time AS "exitTime",
+  profit_loss AS "profitLoss", profit_loss_pct AS "profitLossPct", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-const POSITION_COLUMNS = `p.ticker, p.quantity, p.average_price AS "averagePrice", p.realized_pnl AS "realizedPnl"`;
+const POSITION_COLUMNS = `p.id, p.ticker, p.quantity, p.avg_entry_price AS "avgEntryPrice", p.current_price AS "currentPrice",
+  p.market_value AS "marketValue", p.unrealized_pnl AS "unrealizedPnL", p.unrealized_pnl_pct AS "unrealizedPnLPct",
+  p.realized_pnl AS "realizedPnL", p.stop_loss AS "stopLoss", p.take_profit AS "takeProfit", p.updated_at AS "updatedAt"`;
 
 const TIMEFRAME_VALUES = Object.entries(TIMEFRAME_MINUTES)
   .map(([timeframe, minutes]) => `('${timeframe as Timeframe}', ${minutes})`)
@@ -88,73 +123,85 @@ export class TradingRepository {
 
   async insertTrade(t: NewTrade): Promise<TradeRecord> {
     const { rows } = await this.db.query<TradeRecord>(
-      `INSERT INTO trades (id, client_order_id, ticker, side, quantity, price, order_type, limit_price, status, realized_pnl,
-                           model_id, prediction_id, notes, executed_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      `INSERT INTO trades (id, client_order_id, ticker, side, "type", quantity, price, limit_price, total_value, order_time,
+                           execution_time, status, model_id, prediction_id, strategy, notes, exit_price, exit_time,
+                           profit_loss, profit_loss_pct, created_at, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $9, $9)
        RETURNING ${TRADE_COLUMNS}`,
       [
         t.clientOrderId ?? null,
         t.ticker,
         t.side,
+        t.type,
         t.quantity,
         t.price,
-        t.orderType,
         t.limitPrice,
+        t.totalValue,
+        t.orderTime,
+        t.executionTime,
         t.status,
-        t.realizedPnl,
         t.modelId ?? null,
         t.predictionId ?? null,
+        t.strategy ?? null,
         t.notes ?? null,
-        t.executedAt,
+        t.exitPrice,
+        t.exitTime,
+        t.profitLoss,
+        t.profitLossPct,
       ],
     );
     return rows[0]!;
   }
 
   /** The ticker's position, created flat if missing, locked until the transaction ends. */
-  async lockPosition(ticker: string): Promise<Position> {
-    await this.db.query(`INSERT INTO portfolio (ticker, quantity, average_price) VALUES ($1, 0, 0) ON CONFLICT (ticker) DO NOTHING`, [ticker]);
-    const { rows } = await this.db.query<Position>(`SELECT ${POSITION_COLUMNS} FROM portfolio p WHERE p.ticker = $1 FOR UPDATE`, [ticker]);
+  async lockPosition(ticker: string): Promise<PositionRecord> {
+    await this.db.query(
+      `INSERT INTO portfolio (id, ticker, quantity, avg_entry_price) VALUES (gen_random_uuid(), $1, 0, 0) ON CONFLICT (ticker) DO NOTHING`,
+      [ticker],
+    );
+    const { rows } = await this.db.query<PositionRecord>(`SELECT ${POSITION_COLUMNS} FROM portfolio p WHERE p.ticker = $1 FOR UPDATE`, [ticker]);
     return rows[0]!;
   }
 
-  async findPosition(ticker: string): Promise<Position | null> {
-    const { rows } = await this.db.query<Position>(`SELECT ${POSITION_COLUMNS} FROM portfolio p WHERE p.ticker = $1`, [ticker]);
+  async findPosition(ticker: string): Promise<PositionRecord | null> {
+    const { rows } = await this.db.query<PositionRecord>(`SELECT ${POSITION_COLUMNS} FROM portfolio p WHERE p.ticker = $1`, [ticker]);
     return rows[0] ?? null;
   }
 
-  /** Writes a position after a fill at `price`, which is also its latest known price. */
-  async savePosition(p: Position, price: number): Promise<void> {
-    await this.db.query(
-      `UPDATE portfolio SET quantity = $2, average_price = $3, realized_pnl = $4, current_price = $5,
-              unrealized_pnl = $6, updated_at = now()
-       WHERE ticker = $1`,
-      [p.ticker, p.quantity, p.averagePrice, p.realizedPnl, price, (price - p.averagePrice) * p.quantity],
+  /** Writes a position after a fill, valued at the fill price (its latest known price). */
+  async savePosition(p: ValuedAt, at: Date): Promise<PositionRecord> {
+    const { rows } = await this.db.query<PositionRecord>(
+      `UPDATE portfolio p SET quantity = $2, avg_entry_price = $3, realized_pnl = $4, current_price = $5,
+              market_value = $6, unrealized_pnl = $7, unrealized_pnl_pct = $8, updated_at = $9
+       WHERE ticker = $1
+       RETURNING ${POSITION_COLUMNS}`,
+      [p.ticker, p.quantity, p.avgEntryPrice, p.realizedPnL, p.currentPrice, p.marketValue, p.unrealizedPnL, p.unrealizedPnLPct, at],
     );
+    return rows[0]!;
   }
 
   /** Every position (flat ones keep their realised P&L) with the close of its newest bar. */
   async positions(): Promise<PricedPosition[]> {
     const { rows } = await this.db.query<PricedPosition>(
-      `SELECT ${POSITION_COLUMNS}, lp.price AS "currentPrice", lp.time AS "priceTime"
+      `SELECT ${POSITION_COLUMNS}, lp.price AS "lastPrice", lp.time AS "lastPriceTime"
        FROM portfolio p LEFT JOIN LATERAL (${latestCloseSql('p.ticker')}) lp ON TRUE
        ORDER BY p.ticker`,
     );
     return rows;
   }
 
-  /** Trades, newest first, keyset-paginated on (createdAt, id). */
+  /** Trades, newest first, keyset-paginated on (orderTime, id). */
   async listTrades(query: HistoryQuery): Promise<TradeRecord[]> {
     const params = new SqlParams();
     const where = ['TRUE'];
     if (query.ticker) where.push(`ticker = ${params.add(query.ticker)}`);
     if (query.status) where.push(`status = ${params.add(query.status)}::"TradeStatus"`);
-    if (query.from) where.push(`created_at >= ${params.add(query.from)}`);
-    if (query.to) where.push(`created_at < ${params.add(query.to)}`);
-    if (query.cursor) where.push(afterCursor('created_at', 'id', query.cursor, params));
+    if (query.from) where.push(`order_time >= ${params.add(query.from)}`);
+    if (query.to) where.push(`order_time < ${params.add(query.to)}`);
+    if (query.cursor) where.push(afterCursor('order_time', 'id', query.cursor, params));
     const { rows } = await this.db.query<TradeRecord>(
       `SELECT ${TRADE_COLUMNS} FROM trades WHERE ${where.join(' AND ')}
-       ORDER BY created_at DESC, id DESC LIMIT ${params.add(query.limit)}`,
+       ORDER BY order_time DESC, id DESC LIMIT ${params.add(query.limit)}`,
       params.values,
     );
     return rows;

@@ -35,22 +35,70 @@ describe('execute and portfolio', () => {
 
   it('keeps average cost and realised P&L: buy 10 @100, buy 10 @110 (avg 105), sell 5 @120 (+75)', async () => {
     await setPrice('SPY', 100);
-    const buy1 = await trader().trading.execute(market('BUY', 10));
-    expect(buy1).toMatchObject({ success: true, created: true, trade: { status: 'FILLED', price: 100, realizedPnl: null }, position: { quantity: 10, averagePrice: 100 } });
+    const buy1 = await trader().trading.execute(market('BUY', 10, { strategy: 'ML_Signal' }));
+    expect(buy1).toMatchObject({
+      success: true,
+      created: true,
+      trade: { status: 'FILLED', type: 'MARKET', price: 100, totalValue: 1000, fees: 0, strategy: 'ML_Signal', exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null },
+      position: { quantity: 10, avgEntryPrice: 100, currentPrice: 100, marketValue: 1000, unrealizedPnL: 0, unrealizedPnLPct: 0 },
+    });
+    expect(buy1.trade.executionTime).toBe(buy1.trade.orderTime);
     await setPrice('SPY', 110);
-    expect((await trader().trading.execute(market('BUY', 10))).position).toEqual({ ticker: 'SPY', quantity: 20, averagePrice: 105, realizedPnl: 0 });
+    const buy2 = await trader().trading.execute(market('BUY', 10));
+    expect(buy2.position).toEqual({
+      id: buy1.position!.id,
+      ticker: 'SPY',
+      quantity: 20,
+      avgEntryPrice: 105,
+      currentPrice: 110,
+      marketValue: 2200,
+      unrealizedPnL: 100,
+      unrealizedPnLPct: expect.closeTo((100 / 2100) * 100, 10),
+      realizedPnL: 0,
+      stopLoss: null,
+      takeProfit: null,
+      updatedAt: buy2.trade.executionTime,
+    });
     await setPrice('SPY', 120);
     const sell = await trader().trading.execute(market('SELL', 5));
-    expect(sell.trade).toMatchObject({ side: 'SELL', price: 120, realizedPnl: 75, status: 'FILLED', orderType: 'MARKET', limitPrice: null });
-    expect(sell.trade.executedAt).not.toBeNull();
-    expect(sell.position).toEqual({ ticker: 'SPY', quantity: 15, averagePrice: 105, realizedPnl: 75 });
+    // The SELL is an exit: 5 bought at 105 on average (a cost of 525) sold at 120.
+    expect(sell.trade).toMatchObject({
+      side: 'SELL',
+      price: 120,
+      totalValue: 600,
+      status: 'FILLED',
+      type: 'MARKET',
+      limitPrice: null,
+      strategy: null,
+      exitPrice: 120,
+      profitLoss: 75,
+      profitLossPct: expect.closeTo((75 / 525) * 100, 10),
+    });
+    expect(sell.trade.executionTime).not.toBeNull();
+    expect(sell.trade.exitTime).toBe(sell.trade.executionTime);
+    expect(sell.position).toMatchObject({ quantity: 15, avgEntryPrice: 105, realizedPnL: 75, currentPrice: 120, marketValue: 1800, unrealizedPnL: 225 });
 
     await setPrice('SPY', 130);
     const { positions, totals } = await viewer().trading.portfolio();
     expect(positions).toEqual([
-      { ticker: 'SPY', quantity: 15, averagePrice: 105, realizedPnl: 75, currentPrice: 130, priceTime: expect.any(String), marketValue: 1950, costBasis: 1575, unrealizedPnl: 375 },
+      {
+        id: buy1.position!.id,
+        ticker: 'SPY',
+        quantity: 15,
+        avgEntryPrice: 105,
+        realizedPnL: 75,
+        currentPrice: 130,
+        priceTime: expect.any(String),
+        marketValue: 1950,
+        costBasis: 1575,
+        unrealizedPnL: 375,
+        unrealizedPnLPct: expect.closeTo((375 / 1575) * 100, 10),
+        stopLoss: null,
+        takeProfit: null,
+        updatedAt: sell.trade.executionTime,
+      },
     ]);
-    expect(totals).toEqual({ marketValue: 1950, costBasis: 1575, unrealizedPnl: 375, realizedPnl: 75 });
+    expect(totals).toEqual({ marketValue: 1950, costBasis: 1575, unrealizedPnL: 375, realizedPnL: 75 });
   });
 
   it('refuses to sell more than held (409) and changes nothing; selling all of it leaves a flat position', async () => {
@@ -68,10 +116,11 @@ describe('execute and portfolio', () => {
     expect(await tableCounts()).toEqual(before);
 
     const all = await trader().trading.execute(market('SELL', 10));
-    expect(all.position).toEqual({ ticker: 'SPY', quantity: 0, averagePrice: 0, realizedPnl: -100 });
+    expect(all.position).toMatchObject({ ticker: 'SPY', quantity: 0, avgEntryPrice: 0, realizedPnL: -100, marketValue: 0, unrealizedPnL: 0, unrealizedPnLPct: null });
+    expect(all.trade).toMatchObject({ profitLoss: -100, profitLossPct: -10, exitPrice: 90 });
     const { positions, totals } = await viewer().trading.portfolio();
-    expect(positions[0]).toMatchObject({ ticker: 'SPY', quantity: 0, marketValue: 0, unrealizedPnl: 0, realizedPnl: -100 });
-    expect(totals.realizedPnl).toBe(-100);
+    expect(positions[0]).toMatchObject({ ticker: 'SPY', quantity: 0, marketValue: 0, unrealizedPnL: 0, unrealizedPnLPct: null, realizedPnL: -100 });
+    expect(totals.realizedPnL).toBe(-100);
   });
 
   it('fills a market order at the close of the bar that ends last, over every timeframe', async () => {
@@ -89,16 +138,20 @@ describe('execute and portfolio', () => {
 
   it('fills a marketable limit order at the last close and leaves the others PENDING without touching the position', async () => {
     await setPrice('SPY', 120);
-    const resting = await trader().trading.execute(market('BUY', 5, { orderType: 'LIMIT', limitPrice: 110 }));
-    expect(resting).toMatchObject({ created: true, trade: { status: 'PENDING', price: null, executedAt: null, limitPrice: 110 }, position: null });
+    const resting = await trader().trading.execute(market('BUY', 5, { type: 'LIMIT', limitPrice: 110 }));
+    expect(resting).toMatchObject({
+      created: true,
+      trade: { status: 'PENDING', type: 'LIMIT', price: null, totalValue: null, executionTime: null, limitPrice: 110, orderTime: expect.any(String) },
+      position: null,
+    });
     expect((await viewer().trading.portfolio()).positions).toEqual([]);
 
-    const filled = await trader().trading.execute(market('BUY', 5, { orderType: 'LIMIT', limitPrice: 125 }));
-    expect(filled).toMatchObject({ trade: { status: 'FILLED', price: 120 }, position: { quantity: 5, averagePrice: 120 } });
-    expect((await trader().trading.execute(market('SELL', 5, { orderType: 'LIMIT', limitPrice: 121 }))).trade.status).toBe('PENDING');
-    expect((await trader().trading.execute(market('SELL', 5, { orderType: 'LIMIT', limitPrice: 120 }))).trade).toMatchObject({ status: 'FILLED', realizedPnl: 0 });
+    const filled = await trader().trading.execute(market('BUY', 5, { type: 'LIMIT', limitPrice: 125 }));
+    expect(filled).toMatchObject({ trade: { status: 'FILLED', price: 120 }, position: { quantity: 5, avgEntryPrice: 120 } });
+    expect((await trader().trading.execute(market('SELL', 5, { type: 'LIMIT', limitPrice: 121 }))).trade.status).toBe('PENDING');
+    expect((await trader().trading.execute(market('SELL', 5, { type: 'LIMIT', limitPrice: 120 }))).trade).toMatchObject({ status: 'FILLED', profitLoss: 0 });
     // Without any price a limit order cannot be marketable: it rests.
-    expect((await trader().trading.execute(market('BUY', 1, { ticker: 'EEM', orderType: 'LIMIT', limitPrice: 40 }))).trade.status).toBe('PENDING');
+    expect((await trader().trading.execute(market('BUY', 1, { ticker: 'EEM', type: 'LIMIT', limitPrice: 40 }))).trade.status).toBe('PENDING');
   });
 
   it('a retry with the same clientOrderId returns the same trade and changes nothing', async () => {
@@ -108,7 +161,7 @@ describe('execute and portfolio', () => {
     const before = await tableCounts();
     await setPrice('SPY', 101);
     const retry = await trader().trading.execute(order);
-    expect(retry).toMatchObject({ created: false, trade: first.trade, position: { quantity: 3, averagePrice: 100 } });
+    expect(retry).toMatchObject({ created: false, trade: first.trade, position: { quantity: 3, avgEntryPrice: 100 } });
     const after = await tableCounts();
     expect(after!.trades).toBe(before!.trades);
     expect(after!.portfolio).toBe(before!.portfolio);
@@ -129,8 +182,9 @@ describe('execute and portfolio', () => {
     const invalid: Array<Partial<ExecuteInput>> = [
       { quantity: 0 },
       { quantity: -1 },
-      { orderType: 'LIMIT' },
+      { type: 'LIMIT' },
       { limitPrice: 99 },
+      { strategy: '' },
       { side: 'SHORT' as 'BUY' },
       { ticker: 'bad ticker!' },
       { clientOrderId: '' },
@@ -151,7 +205,7 @@ describe('history', () => {
     await setPrice('SPY', 100);
     await setPrice('QQQ', 50);
     for (let i = 0; i < 7; i++) await trader().trading.execute(market('BUY', i + 1, { ticker: i % 2 ? 'QQQ' : 'SPY' }));
-    await trader().trading.execute(market('BUY', 1, { orderType: 'LIMIT', limitPrice: 1 }));
+    await trader().trading.execute(market('BUY', 1, { type: 'LIMIT', limitPrice: 1 }));
   });
 
   it('pages newest first through every trade once', async () => {
@@ -172,8 +226,8 @@ describe('history', () => {
     expect(await quantities({ ticker: 'qqq' })).toEqual([6, 4, 2]);
     expect(await quantities({ status: 'PENDING' })).toEqual([1]);
     const { trades } = await viewer().trading.history({});
-    const third = new Date(trades[5]!.createdAt);
-    expect(await quantities({ from: third })).toEqual(trades.filter((x) => new Date(x.createdAt) >= third).map((x) => x.quantity));
+    const third = new Date(trades[5]!.orderTime);
+    expect(await quantities({ from: third })).toEqual(trades.filter((x) => new Date(x.orderTime) >= third).map((x) => x.quantity));
     expect(await quantities({ to: new Date(Date.UTC(2000, 0, 1)) })).toEqual([]);
   });
 
@@ -197,13 +251,13 @@ describe('signals', () => {
     const dia = await register('sig-dia', 'DIA');
     for (const id of [active, qqq, iwm, dia]) await t.as(['models:write']).models.deploy({ modelId: id });
     const now = Date.now();
-    const call = (modelId: string, ticker: string, hoursAgo: number, predictedDirection: 'UP' | 'DOWN' | 'NEUTRAL', confidence: number, targetInHours = 1) => ({
+    const call = (modelId: string, ticker: string, hoursAgo: number, direction: 'UP' | 'DOWN' | 'NEUTRAL', confidence: number, targetInHours = 1) => ({
       modelId,
       ticker,
       timeframe: '1h' as const,
       predictionTime: new Date(now - hoursAgo * HOUR),
       targetTime: new Date(now + targetInHours * HOUR),
-      predictedDirection,
+      direction,
       confidence,
     });
     await t.as(['predictions:write']).predictions.createBatch({
@@ -217,13 +271,13 @@ describe('signals', () => {
         call(dia, 'DIA', 3, 'UP', 0.9, -1), // its target has passed
       ],
     });
-    await t.db.pool.query(`UPDATE predictions SET resolved_at = now(), is_correct = true WHERE ticker = 'QQQ' AND confidence = 0.95`);
+    await t.db.pool.query(`UPDATE predictions SET resolved_at = now(), correct = true WHERE ticker = 'QQQ' AND confidence = 0.95`);
   });
 
   it("derives BUY/SELL/HOLD from each series' active model's newest open prediction", async () => {
     const body = await viewer().trading.signals({});
     expect(body).toMatchObject({ success: true, count: 4 });
-    expect(body.signals.map((s) => [s.ticker, s.action, s.predictedDirection, s.confidence])).toEqual([
+    expect(body.signals.map((s) => [s.ticker, s.action, s.direction, s.confidence])).toEqual([
       ['DIA', 'HOLD', 'UP', 0.9],
       ['IWM', 'HOLD', 'UP', 0.55],
       ['QQQ', 'SELL', 'DOWN', 0.7],

@@ -5,7 +5,7 @@ import { DirectionSchema, IsoDateTimeSchema, PageQuerySchema } from '../predicti
 
 export const SideSchema = z.enum(['BUY', 'SELL']);
 export const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);
-export const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELLED', 'REJECTED']);
+export const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELED', 'FAILED']);
 export const ActionSchema = z.enum(['BUY', 'SELL', 'HOLD']);
 
 export const SignalsQuerySchema = z.object({
@@ -20,7 +20,7 @@ export const SignalSchema = z.object({
   timeframe: TimeframeSchema,
   action: ActionSchema,
   reason: z.string(),
-  predictedDirection: DirectionSchema,
+  direction: DirectionSchema,
   confidence: z.number(),
   predictedPrice: z.number().nullable(),
   predictedChange: z.number().nullable(),
@@ -43,14 +43,15 @@ export const ExecuteInputSchema = z
     ticker: TickerSchema,
     side: SideSchema,
     quantity: z.number().positive(),
-    orderType: OrderTypeSchema.default('MARKET'),
+    type: OrderTypeSchema.default('MARKET'),
     limitPrice: z.number().positive().optional().describe('Required for LIMIT orders, refused for MARKET ones'),
     clientOrderId: z.string().trim().min(1).max(128).optional().describe('Your id for the order: a retry with the same id returns the same trade'),
+    strategy: z.string().trim().min(1).max(100).optional().describe('What placed the order: "ML_Signal", "Manual", "Hedge", ...'),
     modelId: z.uuid().optional(),
     predictionId: z.uuid().optional(),
     notes: z.string().max(1000).optional(),
   })
-  .refine((o) => (o.orderType === 'LIMIT') === (o.limitPrice !== undefined), {
+  .refine((o) => (o.type === 'LIMIT') === (o.limitPrice !== undefined), {
     path: ['limitPrice'],
     message: 'limitPrice is required for LIMIT orders and not allowed for MARKET orders',
   });
@@ -61,29 +62,44 @@ export const TradeRowSchema = z.object({
   clientOrderId: z.string().nullable(),
   ticker: z.string(),
   side: SideSchema,
+  type: OrderTypeSchema,
   quantity: z.number(),
-  price: z.number().nullable().describe('Fill price; null while PENDING'),
-  orderType: OrderTypeSchema,
+  price: z.number().nullable().describe('Fill price; null until filled'),
   limitPrice: z.number().nullable(),
+  totalValue: z.number().nullable().describe('quantity * price; null until filled'),
+  fees: z.number(),
+  orderTime: IsoDateTimeSchema,
+  executionTime: IsoDateTimeSchema.nullable(),
   status: TradeStatusSchema,
-  commission: z.number(),
-  realizedPnl: z.number().nullable(),
   modelId: z.uuid().nullable(),
   predictionId: z.uuid().nullable(),
+  strategy: z.string().nullable(),
   notes: z.string().nullable(),
-  executedAt: IsoDateTimeSchema.nullable(),
+  exitPrice: z.number().nullable().describe('A SELL fill closes (part of) a position: its fill price'),
+  exitTime: IsoDateTimeSchema.nullable(),
+  profitLoss: z.number().nullable().describe('Realised P&L of a SELL fill: (price - average entry price) * quantity'),
+  profitLossPct: z.number().nullable().describe('profitLoss in percent of the cost of the quantity sold (2.5 = 2.5 %)'),
   createdAt: IsoDateTimeSchema,
+  updatedAt: IsoDateTimeSchema,
 });
 export type TradeRow = z.infer<typeof TradeRowSchema>;
 
-/** A stored position: what was bought, at what average price, and what selling has realised. */
+/** A position as stored (the plan's Portfolio row): prices and P&L as of its last fill. */
 export const PositionSchema = z.object({
+  id: z.uuid(),
   ticker: z.string(),
   quantity: z.number(),
-  averagePrice: z.number(),
-  realizedPnl: z.number(),
+  avgEntryPrice: z.number(),
+  currentPrice: z.number().nullable(),
+  marketValue: z.number().nullable(),
+  unrealizedPnL: z.number().nullable(),
+  unrealizedPnLPct: z.number().nullable().describe('unrealizedPnL in percent of the position cost (2.5 = 2.5 %); null when flat'),
+  realizedPnL: z.number(),
+  stopLoss: z.number().nullable(),
+  takeProfit: z.number().nullable(),
+  updatedAt: IsoDateTimeSchema,
 });
-export type Position = z.infer<typeof PositionSchema>;
+export type PositionRow = z.infer<typeof PositionSchema>;
 
 export const ExecuteResponseSchema = z.object({
   success: z.literal(true),
@@ -92,12 +108,11 @@ export const ExecuteResponseSchema = z.object({
   position: PositionSchema.nullable().describe('The position after the fill; null for an order that did not fill'),
 });
 
+/** A position valued now: currentPrice, marketValue and the unrealised P&L at the newest bar. */
 export const ValuedPositionSchema = PositionSchema.extend({
   currentPrice: z.number().nullable().describe('Close of the newest bar; null without market data'),
   priceTime: IsoDateTimeSchema.nullable(),
-  marketValue: z.number().nullable(),
   costBasis: z.number(),
-  unrealizedPnl: z.number().nullable(),
 });
 export type ValuedPosition = z.infer<typeof ValuedPositionSchema>;
 
@@ -107,16 +122,16 @@ export const PortfolioResponseSchema = z.object({
   totals: z.object({
     marketValue: z.number().describe('Over positions with a price'),
     costBasis: z.number(),
-    unrealizedPnl: z.number(),
-    realizedPnl: z.number(),
+    unrealizedPnL: z.number(),
+    realizedPnL: z.number(),
   }),
   timestamp: IsoDateTimeSchema,
 });
 
 export const HistoryQuerySchema = z.object({
   ticker: TickerSchema.optional(),
-  from: QueryDateSchema.optional().describe('createdAt >= from'),
-  to: QueryDateSchema.optional().describe('createdAt < to'),
+  from: QueryDateSchema.optional().describe('orderTime >= from'),
+  to: QueryDateSchema.optional().describe('orderTime < to'),
   status: TradeStatusSchema.optional(),
   ...PageQuerySchema.shape,
 });

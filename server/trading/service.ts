@@ -6,14 +6,59 @@ import type { PrismaClient } from '../db/generated/client';
 import type { ModelSummary, PredictionRecord } from '../predictions/repository';
 import { PredictionRepository } from '../predictions/repository';
 import { toIso, toPage } from '../predictions/schema';
-import { TradingRepository, type PricedPosition, type TradeRecord } from './repository';
-import type { ExecuteInput, HistoryQuery, Position, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
+import { TradingRepository, type Position, type PositionRecord, type PricedPosition, type TradeRecord, type ValuedAt } from './repository';
+import type { ExecuteInput, HistoryQuery, PositionRow, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
 
 /** Quantities are floats: differences below this are rounding, not shares. */
 const QUANTITY_EPSILON = 1e-9;
 
 export function toTradeRow(t: TradeRecord): TradeRow {
-  return { ...t, executedAt: toIso(t.executedAt), createdAt: toIso(t.createdAt) };
+  return {
+    ...t,
+    orderTime: toIso(t.orderTime),
+    executionTime: toIso(t.executionTime),
+    exitTime: toIso(t.exitTime),
+    createdAt: toIso(t.createdAt),
+    updatedAt: toIso(t.updatedAt),
+  };
+}
+
+export function toPositionRow(p: PositionRecord): PositionRow {
+  return {
+    id: p.id,
+    ticker: p.ticker,
+    quantity: p.quantity,
+    avgEntryPrice: p.avgEntryPrice,
+    currentPrice: p.currentPrice,
+    marketValue: p.marketValue,
+    unrealizedPnL: p.unrealizedPnL,
+    unrealizedPnLPct: p.unrealizedPnLPct,
+    realizedPnL: p.realizedPnL,
+    stopLoss: p.stopLoss,
+    takeProfit: p.takeProfit,
+    updatedAt: toIso(p.updatedAt),
+  };
+}
+
+/** `part` in percent of `whole` (2.5 = 2.5 %); null when `whole` is not positive (nothing held). */
+export function percentOf(part: number, whole: number): number | null {
+  return whole > 0 ? (part / whole) * 100 : null;
+}
+
+/** A position's market value and unrealised P&L at `price`. */
+export function valueAt(p: Position, price: number): ValuedAt {
+  const cost = p.quantity * p.avgEntryPrice;
+  const marketValue = p.quantity * price;
+  return {
+    ticker: p.ticker,
+    quantity: p.quantity,
+    avgEntryPrice: p.avgEntryPrice,
+    realizedPnL: p.realizedPnL,
+    currentPrice: price,
+    marketValue,
+    unrealizedPnL: marketValue - cost,
+    unrealizedPnLPct: percentOf(marketValue - cost, cost),
+  };
 }
 
 /** BUY on a confident UP call, SELL on a confident DOWN call, HOLD otherwise (saying why). */
@@ -22,17 +67,17 @@ export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: numb
   let reason: string;
   if (p.targetTime <= now) reason = 'the prediction has expired (its target time has passed)';
   else if (p.confidence < minConfidence) reason = `confidence ${p.confidence} is below ${minConfidence}`;
-  else if (p.predictedDirection === 'NEUTRAL') reason = 'the model expects no move';
+  else if (p.direction === 'NEUTRAL') reason = 'the model expects no move';
   else {
-    action = p.predictedDirection === 'UP' ? 'BUY' : 'SELL';
-    reason = `${p.predictedDirection} with confidence ${p.confidence}`;
+    action = p.direction === 'UP' ? 'BUY' : 'SELL';
+    reason = `${p.direction} with confidence ${p.confidence}`;
   }
   return {
     ticker: p.ticker,
     timeframe: p.timeframe,
     action,
     reason,
-    predictedDirection: p.predictedDirection,
+    direction: p.direction,
     confidence: p.confidence,
     predictedPrice: p.predictedPrice,
     predictedChange: p.predictedChange,
@@ -59,13 +104,22 @@ export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPr
   return marketable ? last : null;
 }
 
-/** Average-cost accounting: buys move the average price, sells realise (price - average) * quantity. */
-export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): { position: Position; realizedPnl: number | null } {
+export interface Fill {
+  position: Position;
+  /** A SELL's realised P&L, (price - average entry price) * quantity; null for a BUY. */
+  profitLoss: number | null;
+  /** profitLoss in percent of the cost of the quantity sold. */
+  profitLossPct: number | null;
+}
+
+/** Average-cost accounting: buys move the average entry price, sells realise (price - average) * quantity. */
+export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): Fill {
   if (side === 'BUY') {
     const held = before.quantity + quantity;
     return {
-      position: { ...before, quantity: held, averagePrice: (before.quantity * before.averagePrice + quantity * price) / held },
-      realizedPnl: null,
+      position: { ...before, quantity: held, avgEntryPrice: (before.quantity * before.avgEntryPrice + quantity * price) / held },
+      profitLoss: null,
+      profitLossPct: null,
     };
   }
   if (quantity > before.quantity + QUANTITY_EPSILON) {
@@ -74,28 +128,40 @@ export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: numb
       message: `Cannot sell ${quantity} ${before.ticker}: the position holds ${before.quantity} (short selling is not supported)`,
     });
   }
-  const realizedPnl = (price - before.averagePrice) * quantity;
+  const profitLoss = (price - before.avgEntryPrice) * quantity;
   const left = before.quantity - quantity;
   const flat = left < QUANTITY_EPSILON;
   return {
-    position: { ...before, quantity: flat ? 0 : left, averagePrice: flat ? 0 : before.averagePrice, realizedPnl: before.realizedPnl + realizedPnl },
-    realizedPnl,
+    position: { ...before, quantity: flat ? 0 : left, avgEntryPrice: flat ? 0 : before.avgEntryPrice, realizedPnL: before.realizedPnL + profitLoss },
+    profitLoss,
+    profitLossPct: percentOf(profitLoss, before.avgEntryPrice * quantity),
   };
 }
 
-export function valuePosition({ priceTime, ...p }: PricedPosition): ValuedPosition {
-  const costBasis = p.quantity * p.averagePrice;
-  const marketValue = p.currentPrice === null ? null : p.quantity * p.currentPrice;
-  return { ...p, priceTime: toIso(priceTime), costBasis, marketValue, unrealizedPnl: marketValue === null ? null : marketValue - costBasis };
+/** A stored position valued at the close of its newest bar (unvalued without market data). */
+export function valuePosition({ lastPrice, lastPriceTime, ...stored }: PricedPosition): ValuedPosition {
+  const now = lastPrice === null ? null : valueAt(stored, lastPrice);
+  return {
+    ...toPositionRow(stored),
+    currentPrice: lastPrice,
+    priceTime: toIso(lastPriceTime),
+    marketValue: now?.marketValue ?? null,
+    unrealizedPnL: now?.unrealizedPnL ?? null,
+    unrealizedPnLPct: now?.unrealizedPnLPct ?? null,
+    costBasis: stored.quantity * stored.avgEntryPrice,
+  };
 }
 
 export interface ExecuteResult {
   created: boolean;
   trade: TradeRow;
-  position: Position | null;
+  position: PositionRow | null;
 }
 
 const pgError = (error: unknown) => error as { code?: string; constraint?: string };
+
+/** An order that closed nothing. */
+const NO_EXIT = { exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null } as const;
 
 export class TradingService {
   readonly repository: TradingRepository;
@@ -121,13 +187,29 @@ export class TradingService {
       return await this.repository.transaction(async (tx) => {
         const last = await tx.latestPrice(order.ticker);
         const price = fillPrice(order, last?.price ?? null);
-        const trade = { ...order, limitPrice: order.limitPrice ?? null, price, executedAt: price === null ? null : now };
+        const placed = { ...order, limitPrice: order.limitPrice ?? null, orderTime: now };
         if (price === null) {
-          return { created: true, trade: toTradeRow(await tx.insertTrade({ ...trade, status: 'PENDING', realizedPnl: null })), position: null };
+          const trade = await tx.insertTrade({
+            ...placed,
+            price: null,
+            totalValue: null,
+            executionTime: null,
+            status: 'PENDING',
+            ...NO_EXIT,
+          });
+          return { created: true, trade: toTradeRow(trade), position: null };
         }
-        const { position, realizedPnl } = applyFill(await tx.lockPosition(order.ticker), order.side, order.quantity, price);
-        await tx.savePosition(position, price);
-        return { created: true, trade: toTradeRow(await tx.insertTrade({ ...trade, status: 'FILLED', realizedPnl })), position };
+        const { position, profitLoss, profitLossPct } = applyFill(await tx.lockPosition(order.ticker), order.side, order.quantity, price);
+        const saved = await tx.savePosition(valueAt(position, price), now);
+        const trade = await tx.insertTrade({
+          ...placed,
+          price,
+          totalValue: price * order.quantity,
+          executionTime: now,
+          status: 'FILLED',
+          ...(profitLoss === null ? NO_EXIT : { exitPrice: price, exitTime: now, profitLoss, profitLossPct }),
+        });
+        return { created: true, trade: toTradeRow(trade), position: toPositionRow(saved) };
       });
     } catch (error) {
       if (pgError(error).constraint === 'trades_client_order_id_key' && order.clientOrderId) {
@@ -147,15 +229,15 @@ export class TradingService {
       totals: {
         marketValue: sum((p) => p.marketValue),
         costBasis: sum((p) => p.costBasis),
-        unrealizedPnl: sum((p) => p.unrealizedPnl),
-        realizedPnl: sum((p) => p.realizedPnl),
+        unrealizedPnL: sum((p) => p.unrealizedPnL),
+        realizedPnL: sum((p) => p.realizedPnL),
       },
     };
   }
 
   async history(query: HistoryQuery) {
     const rows = await this.repository.listTrades({ ...query, limit: query.limit + 1 });
-    return toPage(rows, query.limit, (t) => ({ time: t.createdAt, id: t.id }), toTradeRow);
+    return toPage(rows, query.limit, (t) => ({ time: t.orderTime, id: t.id }), toTradeRow);
   }
 
   /** The answer to a repeated clientOrderId: the first trade, unless the order differs from it. */
@@ -164,12 +246,12 @@ export class TradingService {
       placed.ticker === order.ticker &&
       placed.side === order.side &&
       placed.quantity === order.quantity &&
-      placed.orderType === order.orderType &&
+      placed.type === order.type &&
       placed.limitPrice === (order.limitPrice ?? null);
     if (!same) {
       throw new TRPCError({ code: 'CONFLICT', message: `clientOrderId ${order.clientOrderId} was already used for a different order` });
     }
     const position = placed.status === 'FILLED' ? await this.repository.findPosition(placed.ticker) : null;
-    return { created: false, trade: toTradeRow(placed), position };
+    return { created: false, trade: toTradeRow(placed), position: position && toPositionRow(position) };
   }
 }

@@ -8,8 +8,6 @@ export type FeatureStorage = 'column' | 'bag';
 export interface FeatureCatalogEntry {
   /** 'column' = dedicated DB column (Feature model), 'bag' = key of the `features` JSON bag. */
   storage: FeatureStorage;
-  /** camelCase field name on FeatureRow.columns (columns only). */
-  field?: string;
   formula: string;
   params: Readonly<Record<string, number | string>>;
   /** Leading null bars (index of the first value). */
@@ -18,31 +16,33 @@ export interface FeatureCatalogEntry {
   convention: string;
 }
 
-/** DB column name (snake_case) -> FeatureRow.columns field (camelCase); order = Feature model order. */
-export const COLUMN_FIELDS = {
-  sma_20: 'sma20',
-  sma_50: 'sma50',
-  sma_200: 'sma200',
-  ema_12: 'ema12',
-  ema_26: 'ema26',
-  rsi_14: 'rsi14',
-  macd: 'macd',
-  macd_signal: 'macdSignal',
-  macd_hist: 'macdHist',
-  stoch_k: 'stochK',
-  stoch_d: 'stochD',
-  bb_upper: 'bbUpper',
-  bb_middle: 'bbMiddle',
-  bb_lower: 'bbLower',
-  atr_14: 'atr14',
-  volume_sma_20: 'volumeSma20',
-  obv: 'obv',
-  high_low_ratio: 'highLowRatio',
-  close_open_ratio: 'closeOpenRatio',
-} as const;
+/**
+ * The plan's Feature columns, in Feature-model order. One name everywhere: the Prisma field, the
+ * database column, FeatureRow.columns and the API.
+ */
+export const FEATURE_COLUMNS = [
+  'sma_20',
+  'sma_50',
+  'sma_200',
+  'ema_12',
+  'ema_26',
+  'rsi_14',
+  'macd',
+  'macd_signal',
+  'macd_hist',
+  'stoch_k',
+  'stoch_d',
+  'bb_upper',
+  'bb_middle',
+  'bb_lower',
+  'atr_14',
+  'volume_sma_20',
+  'obv',
+  'high_low_ratio',
+  'close_open_ratio',
+] as const;
 
-export type FeatureColumnName = keyof typeof COLUMN_FIELDS;
-export type FeatureColumnField = (typeof COLUMN_FIELDS)[FeatureColumnName];
+export type FeatureColumnName = (typeof FEATURE_COLUMNS)[number];
 
 /** Keys of the JSON bag, in emission order. */
 export const BAG_KEYS = [
@@ -87,79 +87,75 @@ export type FeatureBagKey = (typeof BAG_KEYS)[number];
 export type FeatureName = FeatureColumnName | FeatureBagKey;
 
 const TALIB = 'TA-Lib (default compatibility, unstable period 0, computed from bar 0)';
-const col = (name: FeatureColumnName, e: Omit<FeatureCatalogEntry, 'storage' | 'field'>): FeatureCatalogEntry => ({
-  storage: 'column',
-  field: COLUMN_FIELDS[name],
-  ...e,
-});
-const bag = (e: Omit<FeatureCatalogEntry, 'storage' | 'field'>): FeatureCatalogEntry => ({ storage: 'bag', ...e });
+const col = (e: Omit<FeatureCatalogEntry, 'storage'>): FeatureCatalogEntry => ({ storage: 'column', ...e });
+const bag = (e: Omit<FeatureCatalogEntry, 'storage'>): FeatureCatalogEntry => ({ storage: 'bag', ...e });
 
 export const FEATURE_CATALOG: Readonly<Record<FeatureName, FeatureCatalogEntry>> = {
   // ---------------------------------------------------------------- DB columns
-  sma_20: col('sma_20', { formula: 'mean(close[t-19..t])', params: { period: 20 }, warmup: 19, convention: `${TALIB} SMA` }),
-  sma_50: col('sma_50', { formula: 'mean(close[t-49..t])', params: { period: 50 }, warmup: 49, convention: `${TALIB} SMA` }),
-  sma_200: col('sma_200', { formula: 'mean(close[t-199..t])', params: { period: 200 }, warmup: 199, convention: `${TALIB} SMA` }),
-  ema_12: col('ema_12', {
+  sma_20: col({ formula: 'mean(close[t-19..t])', params: { period: 20 }, warmup: 19, convention: `${TALIB} SMA` }),
+  sma_50: col({ formula: 'mean(close[t-49..t])', params: { period: 50 }, warmup: 49, convention: `${TALIB} SMA` }),
+  sma_200: col({ formula: 'mean(close[t-199..t])', params: { period: 200 }, warmup: 199, convention: `${TALIB} SMA` }),
+  ema_12: col({
     formula: 'ema[11] = mean(close[0..11]); ema[t] = ema[t-1] + k*(close[t] - ema[t-1]), k = 2/13',
     params: { period: 12 },
     warmup: 11,
     convention: `${TALIB} EMA (SMA seed). Standalone EMA: differs slightly from the MACD fast line early on (MACD seeds its own fast EMA)`,
   }),
-  ema_26: col('ema_26', {
+  ema_26: col({
     formula: 'ema[25] = mean(close[0..25]); ema[t] = ema[t-1] + k*(close[t] - ema[t-1]), k = 2/27',
     params: { period: 26 },
     warmup: 25,
     convention: `${TALIB} EMA (SMA seed)`,
   }),
-  rsi_14: col('rsi_14', {
+  rsi_14: col({
     formula: 'Wilder: avgGain/avgLoss[14] = mean of changes 1..14; avg = (avg*13 + x)/14; RSI = 100*avgGain/(avgGain+avgLoss)',
     params: { period: 14 },
     warmup: 14,
     convention: `${TALIB} RSI (Wilder SMA seed); 0 when avgGain+avgLoss = 0 (flat prices)`,
   }),
-  macd: col('macd', {
+  macd: col({
     formula: 'EMA12 - EMA26, both seeded at bar 25: slow = mean(close[0..25]), fast = mean(close[14..25])',
     params: { fast: 12, slow: 26, signal: 9 },
     warmup: 33,
     convention: `${TALIB} MACD: fast and slow EMAs start together; emitted from bar 33 together with the signal`,
   }),
-  macd_signal: col('macd_signal', {
+  macd_signal: col({
     formula: 'EMA9 of the MACD line, seeded with mean(macd[25..33])',
     params: { fast: 12, slow: 26, signal: 9 },
     warmup: 33,
     convention: `${TALIB} MACD`,
   }),
-  macd_hist: col('macd_hist', { formula: 'macd - macd_signal', params: { fast: 12, slow: 26, signal: 9 }, warmup: 33, convention: `${TALIB} MACD` }),
-  stoch_k: col('stoch_k', {
+  macd_hist: col({ formula: 'macd - macd_signal', params: { fast: 12, slow: 26, signal: 9 }, warmup: 33, convention: `${TALIB} MACD` }),
+  stoch_k: col({
     formula: 'slow %K = SMA3(raw %K14), raw %K = 100*(close - LL14)/(HH14 - LL14)',
     params: { fastK: 14, slowK: 3, slowKMa: 'SMA', slowD: 3, slowDMa: 'SMA' },
     warmup: 17,
     convention: `${TALIB} STOCH (slow stochastic); raw %K = 0 when HH14 = LL14; %K is emitted from bar 17 together with %D (TA-Lib alignment)`,
   }),
-  stoch_d: col('stoch_d', {
+  stoch_d: col({
     formula: 'SMA3(slow %K)',
     params: { fastK: 14, slowK: 3, slowKMa: 'SMA', slowD: 3, slowDMa: 'SMA' },
     warmup: 17,
     convention: `${TALIB} STOCH`,
   }),
-  bb_upper: col('bb_upper', { formula: 'SMA20 + 2*popStdev20(close)', params: { period: 20, nbDevUp: 2 }, warmup: 19, convention: `${TALIB} BBANDS, population stdev (divide by N)` }),
-  bb_middle: col('bb_middle', { formula: 'SMA20(close)', params: { period: 20 }, warmup: 19, convention: `${TALIB} BBANDS (== sma_20)` }),
-  bb_lower: col('bb_lower', { formula: 'SMA20 - 2*popStdev20(close)', params: { period: 20, nbDevDn: 2 }, warmup: 19, convention: `${TALIB} BBANDS, population stdev (divide by N)` }),
-  atr_14: col('atr_14', {
+  bb_upper: col({ formula: 'SMA20 + 2*popStdev20(close)', params: { period: 20, nbDevUp: 2 }, warmup: 19, convention: `${TALIB} BBANDS, population stdev (divide by N)` }),
+  bb_middle: col({ formula: 'SMA20(close)', params: { period: 20 }, warmup: 19, convention: `${TALIB} BBANDS (== sma_20)` }),
+  bb_lower: col({ formula: 'SMA20 - 2*popStdev20(close)', params: { period: 20, nbDevDn: 2 }, warmup: 19, convention: `${TALIB} BBANDS, population stdev (divide by N)` }),
+  atr_14: col({
     formula: 'TR = max(H-L, |H-C[t-1]|, |L-C[t-1]|); atr[14] = mean(TR[1..14]); atr = (atr*13 + TR)/14',
     params: { period: 14 },
     warmup: 14,
     convention: `${TALIB} ATR (Wilder); StockCharts seeds with TR[0] = H-L at bar 13 instead (atr(..., {seed:'stockcharts'}))`,
   }),
-  volume_sma_20: col('volume_sma_20', { formula: 'mean(volume[t-19..t])', params: { period: 20 }, warmup: 19, convention: 'SMA of volume' }),
-  obv: col('obv', {
+  volume_sma_20: col({ formula: 'mean(volume[t-19..t])', params: { period: 20 }, warmup: 19, convention: 'SMA of volume' }),
+  obv: col({
     formula: 'obv[0] = volume[0]; obv += volume if close > prev close, -= volume if lower, unchanged if equal',
     params: {},
     warmup: 0,
     convention: `${TALIB} OBV; the level depends on the first stored bar, only differences are meaningful`,
   }),
-  high_low_ratio: col('high_low_ratio', { formula: 'high / low', params: {}, warmup: 0, convention: 'null when low = 0' }),
-  close_open_ratio: col('close_open_ratio', { formula: 'close / open', params: {}, warmup: 0, convention: 'null when open = 0' }),
+  high_low_ratio: col({ formula: 'high / low', params: {}, warmup: 0, convention: 'null when low = 0' }),
+  close_open_ratio: col({ formula: 'close / open', params: {}, warmup: 0, convention: 'null when open = 0' }),
 
   // ---------------------------------------------------------------- JSON bag
   wma_20: bag({ formula: 'sum_{i=0..19} (20-i)*close[t-i] / 210', params: { period: 20 }, warmup: 19, convention: `${TALIB} WMA` }),

@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../demo/market-simulator';
 import {
   BAG_KEYS,
-  COLUMN_FIELDS,
   FEATURE_CATALOG,
-  FEATURE_COLUMN_FIELDS,
+  FEATURE_COLUMNS,
   FEATURE_LOOKBACK,
   computeFeatureRows,
   computeFeatureRowsFrom,
@@ -41,7 +40,7 @@ function makeBars(n: number, seed = 42, startMs = Date.UTC(2024, 2, 8, 14, 30), 
 }
 
 function sameRow(a: FeatureRow, b: FeatureRow): boolean {
-  for (const f of FEATURE_COLUMN_FIELDS) if (!Object.is(a.columns[f], b.columns[f])) return false;
+  for (const f of FEATURE_COLUMNS) if (!Object.is(a.columns[f], b.columns[f])) return false;
   for (const k of BAG_KEYS) if (!Object.is(a.bag[k], b.bag[k])) return false;
   return Object.keys(a.bag).length === Object.keys(b.bag).length;
 }
@@ -52,8 +51,8 @@ describe('computeFeatureRows shape and catalog', () => {
 
   it('one row per bar with the 19 DB columns and at least 25 bag keys, all number | null', () => {
     expect(rows).toHaveLength(bars.length);
-    expect(Object.keys(rows[0]!.columns).sort()).toEqual([...Object.values(COLUMN_FIELDS)].sort());
-    expect(Object.keys(COLUMN_FIELDS)).toHaveLength(19);
+    expect(Object.keys(rows[0]!.columns)).toEqual([...FEATURE_COLUMNS]);
+    expect(FEATURE_COLUMNS).toHaveLength(19);
     expect(BAG_KEYS.length).toBeGreaterThanOrEqual(25);
     for (const row of rows) {
       expect(Object.keys(row.bag)).toEqual([...BAG_KEYS]);
@@ -69,12 +68,11 @@ describe('computeFeatureRows shape and catalog', () => {
 
   it('FEATURE_CATALOG documents exactly the emitted features', () => {
     const names = Object.keys(FEATURE_CATALOG).sort();
-    expect(names).toEqual([...Object.keys(COLUMN_FIELDS), ...BAG_KEYS].sort());
+    expect(names).toEqual([...FEATURE_COLUMNS, ...BAG_KEYS].sort());
     for (const [name, entry] of Object.entries(FEATURE_CATALOG)) {
       expect(entry.formula.length, name).toBeGreaterThan(3);
       expect(entry.convention.length, name).toBeGreaterThan(3);
-      if (entry.storage === 'column') expect(entry.field).toBe(COLUMN_FIELDS[name as keyof typeof COLUMN_FIELDS]);
-      else expect(BAG_KEYS).toContain(name);
+      expect(entry.storage === 'column' ? FEATURE_COLUMNS : BAG_KEYS).toContain(name);
     }
   });
 
@@ -91,11 +89,11 @@ describe('computeFeatureRows shape and catalog', () => {
   it('columns agree with each other: bb_middle = sma_20, macd_hist = macd - macd_signal, ratios', () => {
     for (let t = 0; t < rows.length; t++) {
       const c = rows[t]!.columns;
-      expect(c.bbMiddle).toBe(c.sma20);
-      if (c.macd !== null) expect(c.macdHist).toBeCloseTo(c.macd - c.macdSignal!, 12);
-      expect(c.highLowRatio).toBe(bars[t]!.high / bars[t]!.low);
-      expect(c.closeOpenRatio).toBe(bars[t]!.close / bars[t]!.open);
-      if (c.bbUpper !== null) expect(c.bbUpper).toBeGreaterThanOrEqual(c.bbLower!);
+      expect(c.bb_middle).toBe(c.sma_20);
+      if (c.macd !== null) expect(c.macd_hist).toBeCloseTo(c.macd - c.macd_signal!, 12);
+      expect(c.high_low_ratio).toBe(bars[t]!.high / bars[t]!.low);
+      expect(c.close_open_ratio).toBe(bars[t]!.close / bars[t]!.open);
+      if (c.bb_upper !== null) expect(c.bb_upper).toBeGreaterThanOrEqual(c.bb_lower!);
       const k = rows[t]!.bag.stoch_rsi_k;
       if (k !== null && k !== undefined) expect(k >= 0 && k <= 100).toBe(true);
     }
@@ -119,17 +117,17 @@ describe('wiring against TA-Lib reference values (252-bar ta_regtest series)', (
   };
 
   it('columns', () => {
-    near(rows[14]!.columns.rsi14, 49.14);
-    near(rows[251]!.columns.rsi14, 49.63);
+    near(rows[14]!.columns.rsi_14, 49.14);
+    near(rows[251]!.columns.rsi_14, 49.63);
     near(rows[33]!.columns.macd, -1.9738);
-    near(rows[33]!.columns.macdSignal, -2.7071);
-    near(rows[33]!.columns.macdHist, 0.7333);
+    near(rows[33]!.columns.macd_signal, -2.7071);
+    near(rows[33]!.columns.macd_hist, 0.7333);
     expect(rows[32]!.columns.macd).toBeNull();
-    near(rows[19]!.columns.bbUpper, 98.0734);
-    near(rows[19]!.columns.bbMiddle, 92.891);
-    near(rows[19]!.columns.bbLower, 87.7086);
-    near(rows[14]!.columns.atr14, 3.578);
-    near(rows[251]!.columns.atr14, 3.26);
+    near(rows[19]!.columns.bb_upper, 98.0734);
+    near(rows[19]!.columns.bb_middle, 92.891);
+    near(rows[19]!.columns.bb_lower, 87.7086);
+    near(rows[14]!.columns.atr_14, 3.578);
+    near(rows[251]!.columns.atr_14, 3.26);
     expect(rows[0]!.columns.obv).toBe(bars[0]!.volume);
   });
 
@@ -211,13 +209,13 @@ describe('no look-ahead: incremental == full, exactly', () => {
       const b = full[t]!.columns;
       expect(a.obv).not.toBe(b.obv);
       // windowed features agree up to the rolling sums' re-anchoring round-off, not necessarily bit for bit
-      expect(Math.abs(a.sma20! - b.sma20!)).toBeLessThan(1e-9);
+      expect(Math.abs(a.sma_20! - b.sma_20!)).toBeLessThan(1e-9);
     }
     const a = tailRows[760 - start]!.columns;
     const b = full[760]!.columns;
-    expect(a.ema26).not.toBe(b.ema26);
-    expect(a.rsi14).not.toBe(b.rsi14);
-    expect(a.atr14).not.toBe(b.atr14);
+    expect(a.ema_26).not.toBe(b.ema_26);
+    expect(a.rsi_14).not.toBe(b.rsi_14);
+    expect(a.atr_14).not.toBe(b.atr_14);
     expect(a.macd).not.toBe(b.macd);
   });
 });
@@ -276,8 +274,8 @@ describe('input validation', () => {
     const bars = makeBars(100);
     const s = computeFeatureSeries(bars);
     const rows = computeFeatureRows(bars);
-    expect(Number.isNaN(s.columns.sma20[18]!)).toBe(true);
-    expect(s.columns.sma20[19]).toBe(rows[19]!.columns.sma20);
+    expect(Number.isNaN(s.columns.sma_20[18]!)).toBe(true);
+    expect(s.columns.sma_20[19]).toBe(rows[19]!.columns.sma_20);
     expect(s.bag.adx_14[27]).toBe(rows[27]!.bag.adx_14);
   });
 });

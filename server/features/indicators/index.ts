@@ -1,6 +1,6 @@
 // Technical-indicator feature set for one (ticker, timeframe) bar history.
 //
-// computeFeatureRows(bars) -> one row per bar: the 19 DB columns of the Feature model + a JSON bag
+// computeFeatureRows(bars) -> one row per bar: the 19 columns of the Feature model + a JSON bag
 // of further indicators. Every value is number | null; null means warm-up (not enough history) or
 // mathematically undefined (documented per feature in FEATURE_CATALOG / README.md) - never a guess.
 // Canonical conventions are TA-Lib's; see README.md for formulas, warm-ups and references.
@@ -27,7 +27,7 @@
 // bars are ever deleted or back-filled BEFORE the first stored bar, every row must be recomputed.
 // FEATURE_MAX_WINDOW (200) is only the longest finite window (sma_200); it is informational and
 // must not be used as a recompute lookback.
-import { BAG_KEYS, COLUMN_FIELDS, type FeatureBagKey, type FeatureColumnField } from './catalog';
+import { BAG_KEYS, FEATURE_COLUMNS, type FeatureBagKey, type FeatureColumnName } from './catalog';
 import { rollingStdev, toNullable } from './core';
 import { ema, macd, sma, wma } from './moving-averages';
 import { cci, dmi, roc, rsi, stochFromRawK, stochRawK, stochRsi, ultosc, willr } from './oscillators';
@@ -64,7 +64,7 @@ export interface FeatureBar {
   timestamp: Date;
 }
 
-export type FeatureColumns = { [K in FeatureColumnField]: number | null };
+export type FeatureColumns = { [K in FeatureColumnName]: number | null };
 export type FeatureBag = Record<string, number | null>;
 
 export interface FeatureRow {
@@ -97,7 +97,7 @@ export function recomputeStartIndex(changedFrom: number): number {
 }
 
 export interface FeatureSeries {
-  columns: Record<FeatureColumnField, Float64Array>;
+  columns: Record<FeatureColumnName, Float64Array>;
   bag: Record<FeatureBagKey, Float64Array>;
 }
 
@@ -187,26 +187,26 @@ export function computeFeatureSeries(bars: readonly FeatureBar[], opts: FeatureO
   const vwapDistance = ratio(close, vwap);
   for (let t = 0; t < n; t++) vwapDistance[t] = vwapDistance[t]! - 1;
 
-  const columns: Record<FeatureColumnField, Float64Array> = {
-    sma20,
-    sma50: sma(close, 50),
-    sma200: sma(close, 200),
-    ema12: ema(close, 12),
-    ema26: ema(close, 26),
-    rsi14: rsi(close, 14),
+  const columns: Record<FeatureColumnName, Float64Array> = {
+    sma_20: sma20,
+    sma_50: sma(close, 50),
+    sma_200: sma(close, 200),
+    ema_12: ema(close, 12),
+    ema_26: ema(close, 26),
+    rsi_14: rsi(close, 14),
     macd: m.macd,
-    macdSignal: m.signal,
-    macdHist: m.hist,
-    stochK: st.k,
-    stochD: st.d,
-    bbUpper: bb.upper,
-    bbMiddle: bb.middle,
-    bbLower: bb.lower,
-    atr14,
-    volumeSma20: volSma20,
+    macd_signal: m.signal,
+    macd_hist: m.hist,
+    stoch_k: st.k,
+    stoch_d: st.d,
+    bb_upper: bb.upper,
+    bb_middle: bb.middle,
+    bb_lower: bb.lower,
+    atr_14: atr14,
+    volume_sma_20: volSma20,
     obv: obv(close, volume),
-    highLowRatio: ratio(high, low),
-    closeOpenRatio: ratio(close, open),
+    high_low_ratio: ratio(high, low),
+    close_open_ratio: ratio(close, open),
   };
 
   const bag: Record<FeatureBagKey, Float64Array> = {
@@ -248,8 +248,6 @@ export function computeFeatureSeries(bars: readonly FeatureBar[], opts: FeatureO
   };
   return { columns, bag };
 }
-
-const COLUMN_FIELD_LIST = Object.values(COLUMN_FIELDS) as FeatureColumnField[];
 
 function fin(v: number): number | null {
   return v - v === 0 ? v : null; // finite check without a call: NaN/Infinity -> null
@@ -301,25 +299,25 @@ function rowsFromSeries(s: FeatureSeries, from: number, to: number): FeatureRow[
     };
     rows[t - from] = {
       columns: {
-        sma20: fin(c.sma20[t]!),
-        sma50: fin(c.sma50[t]!),
-        sma200: fin(c.sma200[t]!),
-        ema12: fin(c.ema12[t]!),
-        ema26: fin(c.ema26[t]!),
-        rsi14: fin(c.rsi14[t]!),
+        sma_20: fin(c.sma_20[t]!),
+        sma_50: fin(c.sma_50[t]!),
+        sma_200: fin(c.sma_200[t]!),
+        ema_12: fin(c.ema_12[t]!),
+        ema_26: fin(c.ema_26[t]!),
+        rsi_14: fin(c.rsi_14[t]!),
         macd: fin(c.macd[t]!),
-        macdSignal: fin(c.macdSignal[t]!),
-        macdHist: fin(c.macdHist[t]!),
-        stochK: fin(c.stochK[t]!),
-        stochD: fin(c.stochD[t]!),
-        bbUpper: fin(c.bbUpper[t]!),
-        bbMiddle: fin(c.bbMiddle[t]!),
-        bbLower: fin(c.bbLower[t]!),
-        atr14: fin(c.atr14[t]!),
-        volumeSma20: fin(c.volumeSma20[t]!),
+        macd_signal: fin(c.macd_signal[t]!),
+        macd_hist: fin(c.macd_hist[t]!),
+        stoch_k: fin(c.stoch_k[t]!),
+        stoch_d: fin(c.stoch_d[t]!),
+        bb_upper: fin(c.bb_upper[t]!),
+        bb_middle: fin(c.bb_middle[t]!),
+        bb_lower: fin(c.bb_lower[t]!),
+        atr_14: fin(c.atr_14[t]!),
+        volume_sma_20: fin(c.volume_sma_20[t]!),
         obv: fin(c.obv[t]!),
-        highLowRatio: fin(c.highLowRatio[t]!),
-        closeOpenRatio: fin(c.closeOpenRatio[t]!),
+        high_low_ratio: fin(c.high_low_ratio[t]!),
+        close_open_ratio: fin(c.close_open_ratio[t]!),
       },
       bag,
     };
@@ -366,11 +364,8 @@ export function* featureRowChunks(
 export function computeFeatureTable(bars: readonly FeatureBar[], opts: FeatureOptions = {}): Record<string, (number | null)[]> {
   const s = computeFeatureSeries(bars, opts);
   const out: Record<string, (number | null)[]> = {};
-  for (const [name, field] of Object.entries(COLUMN_FIELDS)) out[name] = toNullable(s.columns[field]);
+  for (const name of FEATURE_COLUMNS) out[name] = toNullable(s.columns[name]);
   for (const key of BAG_KEYS) out[key] = toNullable(s.bag[key]);
   return out;
 }
-
-/** Column names in Feature-model order, for writers that need a stable column list. */
-export const FEATURE_COLUMN_FIELDS: readonly FeatureColumnField[] = COLUMN_FIELD_LIST;
 

@@ -49,9 +49,9 @@ const runColumns = run.columns([
 const log = columnsFor<Log>();
 const logColumns = log.columns([
   log.accessor((l) => `${l.ticker} ${l.timeframe}`, { id: 'series', header: 'Series', meta: { width: 80 } }),
-  log.accessor((l) => `${formatMarketTime(l.startDate, true)} → ${formatMarketTime(l.endDate, true)}`, { id: 'window', header: 'Window', meta: { width: 190 } }),
+  log.accessor((l) => `${formatMarketTime(l.fromDate, true)} → ${formatMarketTime(l.toDate, true)}`, { id: 'window', header: 'Window', meta: { width: 190 } }),
   log.accessor('status', { header: 'Status', cell: (c) => statusBadge(c.getValue()), meta: { width: 80 } }),
-  log.accessor('recordsCount', { header: 'Bars', cell: (c) => formatInteger(c.getValue()), meta: { numeric: true, width: 70 } }),
+  log.accessor('rowsIngested', { header: 'Bars', cell: (c) => formatInteger(c.getValue()), meta: { numeric: true, width: 70 } }),
   log.accessor('attempts', { header: 'Tries', meta: { numeric: true, width: 50 } }),
   log.accessor('errorMessage', { header: 'Error', cell: (c) => <span className="down">{c.getValue() ?? ''}</span> }),
 ]);

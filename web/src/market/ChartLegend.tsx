@@ -2,12 +2,12 @@
 // one small legend per oscillator pane. Plain DOM over the canvas, so they are readable by
 // assistive technology and by tests.
 import type { ReactNode } from 'react';
-import type { FeatureColumnField } from '../../../server/features/indicators/catalog';
+import type { FeatureColumnName } from '../../../server/features/indicators/catalog';
 import { formatMarketTime, formatPrice, formatSigned, formatPercent, formatVolume, trendClass } from '../app/format';
 import type { Indicator } from './indicators';
 import type { ChartBar } from './useBarHistory';
 
-type ValueAt = (column: FeatureColumnField) => number | null;
+type ValueAt = (column: FeatureColumnName) => number | null;
 
 const formatIndicator = (value: number | null) =>
   value == null ? '—' : Math.abs(value) >= 100_000 ? formatVolume(value) : value.toFixed(Math.abs(value) >= 100 ? 2 : 3);

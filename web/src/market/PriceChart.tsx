@@ -16,7 +16,7 @@ import {
   type SeriesType,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { FeatureColumnField } from '../../../server/features/indicators/catalog';
+import type { FeatureColumnName } from '../../../server/features/indicators/catalog';
 import { cssVar, useThemeColors } from '../app/theme-colors';
 import { ChartLegend, PaneLegend } from './ChartLegend';
 import type { Indicator } from './indicators';
@@ -25,7 +25,7 @@ import type { ChartBar } from './useBarHistory';
 
 export interface FeatureSeries {
   times: UTCTimestamp[];
-  values: Partial<Record<FeatureColumnField, (number | null)[]>>;
+  values: Partial<Record<FeatureColumnName, (number | null)[]>>;
 }
 
 interface PriceChartProps {
@@ -211,7 +211,7 @@ export function PriceChart({ seriesKey, bars, indicators, features, markers, gap
   const index = hoverIndex !== null && hoverIndex >= 0 && hoverIndex < bars.length ? Math.round(hoverIndex) : bars.length - 1;
   const bar = bars[index] ?? null;
   const featureIndex = useMemo(() => new Map(features?.times.map((t, i) => [t, i]) ?? []), [features]);
-  const valueAt = (column: FeatureColumnField) => {
+  const valueAt = (column: FeatureColumnName) => {
     const k = bar ? featureIndex.get(bar.time) : undefined;
     return k === undefined ? null : (features?.values[column]?.[k] ?? null);
   };

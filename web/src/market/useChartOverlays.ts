@@ -95,8 +95,8 @@ function toMarkers(rows: readonly PredictionRow[], bars: readonly ChartBar[]): P
     if (!bar) continue;
     markers.push({
       index,
-      direction: p.predictedDirection,
-      outcome: p.isCorrect === null ? 'pending' : p.isCorrect ? 'correct' : 'wrong',
+      direction: p.direction,
+      outcome: p.correct === null ? 'pending' : p.correct ? 'correct' : 'wrong',
       high: bar.high,
       low: bar.low,
     });

@@ -41,29 +41,49 @@ export function ModelDetail({ id, onClose }: { id: string; onClose: () => void }
               <dd className="num">
                 {formatPercent(model.f1Score)} / {model.sharpeRatio?.toFixed(2) ?? '—'}
               </dd>
+              <dt>Max drawdown</dt>
+              <dd className="num">{formatPercent(model.maxDrawdown)}</dd>
               <dt>Trained</dt>
               <dd>{model.trainedAt ? formatMarketTime(model.trainedAt, true) : '—'}</dd>
-              <dt>Training window</dt>
+              <dt>Training data</dt>
               <dd>
-                {model.trainingStart ? formatMarketTime(model.trainingStart, true) : '—'} → {model.trainingEnd ? formatMarketTime(model.trainingEnd, true) : '—'}
+                {model.trainingDataFrom ? formatMarketTime(model.trainingDataFrom, true) : '—'} →{' '}
+                {model.trainingDataTo ? formatMarketTime(model.trainingDataTo, true) : '—'}
+                {model.trainingRows !== null && <span className="muted"> · {formatInteger(model.trainingRows)} rows</span>}
               </dd>
+              {model.modelPath && (
+                <>
+                  <dt>Model file</dt>
+                  <dd>{model.modelPath}</dd>
+                </>
+              )}
             </dl>
             <h3 className="section-title">Features</h3>
             <div className="chips">
               {model.featureSet.length === 0 ? <span className="muted">none listed</span> : model.featureSet.map((f) => <span key={f} className="badge">{f}</span>)}
             </div>
-            <h3 className="section-title">Hyperparameters</h3>
-            <dl className="kv">
-              {Object.entries(model.hyperparameters ?? {}).map(([k, v]) => (
-                <div key={k} className="kv-row">
-                  <dt>{k}</dt>
-                  <dd className="num">{formatJsonValue(v)}</dd>
-                </div>
-              ))}
-            </dl>
+            <JsonSection title="Feature importance" value={model.featureImportance} />
+            <JsonSection title="Hyperparameters" value={model.hyperparameters} />
           </>
         )}
       </QueryView>
     </aside>
+  );
+}
+
+function JsonSection({ title, value }: { title: string; value: Record<string, unknown> | null }) {
+  if (!value) return null;
+  return (
+    <>
+      <h3 className="section-title">{title}</h3>
+      <dl className="kv">
+        {Object.entries(value).map(([k, v]) => (
+          <div key={k} className="kv-row">
+            <dt>{k}</dt>
+            <dd className="num">{formatJsonValue(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </>
   );
 }

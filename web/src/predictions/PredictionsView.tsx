@@ -49,7 +49,7 @@ export default function PredictionsView() {
         col.accessor('ticker', { header: 'Ticker', meta: { width: 70 } }),
         col.accessor('timeframe', { header: 'TF', meta: { width: 50 } }),
         col.accessor((p) => modelNames.get(p.modelId) ?? p.modelId.slice(0, 8), { id: 'model', header: 'Model' }),
-        col.accessor('predictedDirection', {
+        col.accessor('direction', {
           id: 'direction',
           header: 'Call',
           cell: (c) => <DirectionBadge direction={c.getValue()} />,
@@ -64,7 +64,7 @@ export default function PredictionsView() {
           cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)),
           meta: { numeric: true, width: 80 },
         }),
-        col.accessor((p) => (p.isCorrect === null ? 'pending' : p.isCorrect ? 'right' : 'wrong'), {
+        col.accessor((p) => (p.correct === null ? 'pending' : p.correct ? 'right' : 'wrong'), {
           id: 'outcome',
           header: 'Outcome',
           cell: (c) => <OutcomeBadge outcome={c.getValue()} />,

@@ -8,7 +8,7 @@ import { useTRPC, type RouterInputs } from '../trpc';
 
 type Order = RouterInputs['trading']['execute'];
 type Side = Order['side'];
-type OrderType = NonNullable<Order['orderType']>;
+type OrderType = NonNullable<Order['type']>;
 
 export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: number | null }) {
   const trpc = useTRPC();
@@ -36,7 +36,7 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!valid) return;
-    execute.mutate({ ticker, side, quantity: qty, orderType, limitPrice: orderType === 'LIMIT' ? limit : undefined, clientOrderId });
+    execute.mutate({ ticker, side, quantity: qty, type: orderType, limitPrice: orderType === 'LIMIT' ? limit : undefined, clientOrderId, strategy: 'Manual' });
   };
 
   const result = execute.data;
@@ -86,7 +86,7 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
       <div className="ticket-result" role="status" aria-live="polite">
         {execute.isError && <span className="down">{describeError(execute.error)}</span>}
         {result && (
-          <span className={result.trade.status === 'FILLED' ? 'up' : result.trade.status === 'REJECTED' ? 'down' : ''}>
+          <span className={result.trade.status === 'FILLED' ? 'up' : result.trade.status === 'FAILED' ? 'down' : ''}>
             {result.trade.status === 'FILLED'
               ? `Filled ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker} @ ${formatPrice(result.trade.price)}`
               : `${result.trade.status}: ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker}${result.trade.notes ? ` (${result.trade.notes})` : ''}`}

@@ -59,12 +59,15 @@ function PositionSummary({ ticker }: { ticker: string }) {
             <dl className="kv" role="group" aria-label={`${ticker} position`}>
               <dt>Quantity</dt>
               <dd className="num">{position.quantity}</dd>
-              <dt>Average price</dt>
-              <dd className="num">{formatPrice(position.averagePrice)}</dd>
+              <dt>Avg entry price</dt>
+              <dd className="num">{formatPrice(position.avgEntryPrice)}</dd>
               <dt>Market value</dt>
               <dd className="num">{formatMoney(position.marketValue)}</dd>
               <dt>Unrealised P&amp;L</dt>
-              <dd className={`num ${trendClass(position.unrealizedPnl)}`}>{formatSigned(position.unrealizedPnl, (v) => formatMoney(v))}</dd>
+              <dd className={`num ${trendClass(position.unrealizedPnL)}`}>
+                {formatSigned(position.unrealizedPnL, (v) => formatMoney(v))}
+                {position.unrealizedPnLPct !== null && <span className="muted"> ({formatSigned(position.unrealizedPnLPct / 100, (v) => formatPercent(v, 2))})</span>}
+              </dd>
             </dl>
           ) : (
             <p className="side-note muted">No {ticker} position.</p>
@@ -115,9 +118,9 @@ function LatestPredictions({ ticker }: { ticker: string }) {
           <ul className="side-list" aria-label="Latest predictions">
             {data.predictions.map((p) => (
               <li key={p.id} className="side-item">
-                <DirectionBadge direction={p.predictedDirection} />
+                <DirectionBadge direction={p.direction} />
                 <span className="num">{formatPercent(p.confidence)}</span>
-                <OutcomeBadge outcome={p.isCorrect === null ? 'pending' : p.isCorrect ? 'right' : 'wrong'} />
+                <OutcomeBadge outcome={p.correct === null ? 'pending' : p.correct ? 'right' : 'wrong'} />
                 <span className="muted side-item-text" title={`Predicted at ${formatMarketTime(p.predictionTime)} ET`}>
                   {p.model.name} {p.model.version}
                 </span>

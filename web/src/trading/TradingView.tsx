@@ -43,8 +43,8 @@ function Portfolio() {
               [
                 ['Market value', totals.marketValue, false],
                 ['Cost basis', totals.costBasis, false],
-                ['Unrealised P&L', totals.unrealizedPnl, true],
-                ['Realised P&L', totals.realizedPnl, true],
+                ['Unrealised P&L', totals.unrealizedPnL, true],
+                ['Realised P&L', totals.realizedPnL, true],
               ] as const
             ).map(([name, value, signed]) => (
               <div className="card" key={name}>

@@ -10,17 +10,20 @@ export type Trade = RouterOutputs['trading']['history']['trades'][number];
 export type Signal = RouterOutputs['trading']['signals']['signals'][number];
 
 const money = (v: number | null) => <span className={trendClass(v)}>{formatSigned(v, (x) => formatMoney(x))}</span>;
+/** The API's percentages are in percent (2.5 = 2.5 %). */
+const percent = (v: number | null) => <span className={trendClass(v)}>{formatSigned(v === null ? null : v / 100, (x) => formatPercent(x, 2))}</span>;
 
 const pos = columnsFor<Position>();
 const positionColumns = pos.columns([
   pos.accessor('ticker', { header: 'Ticker', meta: { width: 80 } }),
   pos.accessor('quantity', { header: 'Quantity', meta: { numeric: true } }),
-  pos.accessor('averagePrice', { header: 'Avg price', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('avgEntryPrice', { header: 'Avg entry', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
   pos.accessor('currentPrice', { header: 'Last', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
   pos.accessor('marketValue', { header: 'Market value', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
   pos.accessor('costBasis', { header: 'Cost basis', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
-  pos.accessor('unrealizedPnl', { header: 'Unrealised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
-  pos.accessor('realizedPnl', { header: 'Realised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('unrealizedPnL', { header: 'Unrealised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('unrealizedPnLPct', { header: 'Unrealised %', cell: (c) => percent(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('realizedPnL', { header: 'Realised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
 ]);
 
 export function PositionsTable({ positions }: { positions: Position[] }) {
@@ -29,14 +32,17 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
 
 const trade = columnsFor<Trade>();
 const tradeColumns = trade.columns([
-  trade.accessor('createdAt', { header: 'Time (ET)', cell: (c) => formatMarketTime(c.getValue()), sortFn: 'text', meta: { width: 140 } }),
+  trade.accessor('orderTime', { header: 'Order time (ET)', cell: (c) => formatMarketTime(c.getValue()), sortFn: 'text', meta: { width: 140 } }),
   trade.accessor('ticker', { header: 'Ticker', meta: { width: 70 } }),
   trade.accessor('side', { header: 'Side', cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : 'down'}`}>{c.getValue()}</span>, meta: { width: 60 } }),
   trade.accessor('quantity', { header: 'Qty', meta: { numeric: true, width: 70 } }),
-  trade.accessor('orderType', { header: 'Type', meta: { width: 70 } }),
+  trade.accessor('type', { header: 'Type', meta: { width: 70 } }),
   trade.accessor('price', { header: 'Fill', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true, width: 80 } }),
-  trade.accessor('status', { header: 'Status', cell: (c) => <span className={`badge ${c.getValue() === 'FILLED' ? 'up' : c.getValue() === 'REJECTED' ? 'down' : ''}`}>{c.getValue()}</span>, meta: { width: 90 } }),
-  trade.accessor('realizedPnl', { header: 'Realised', cell: (c) => money(c.getValue()), meta: { numeric: true, width: 100 } }),
+  trade.accessor('totalValue', { header: 'Value', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true, width: 100 } }),
+  trade.accessor('status', { header: 'Status', cell: (c) => <span className={`badge ${c.getValue() === 'FILLED' ? 'up' : c.getValue() === 'FAILED' ? 'down' : ''}`}>{c.getValue()}</span>, meta: { width: 90 } }),
+  trade.accessor('profitLoss', { header: 'P&L', cell: (c) => money(c.getValue()), meta: { numeric: true, width: 100 } }),
+  trade.accessor('profitLossPct', { header: 'P&L %', cell: (c) => percent(c.getValue()), meta: { numeric: true, width: 80 } }),
+  trade.accessor('strategy', { header: 'Strategy', cell: (c) => c.getValue() ?? '—', meta: { width: 90 } }),
   trade.accessor('clientOrderId', { header: 'Client id', cell: (c) => <span className="muted">{c.getValue()?.slice(0, 8) ?? '—'}</span> }),
 ]);
 
@@ -63,7 +69,7 @@ const signalColumns = sig.columns([
     cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : c.getValue() === 'SELL' ? 'down' : ''}`}>{c.getValue()}</span>,
     meta: { width: 70 },
   }),
-  sig.accessor('predictedDirection', { header: 'Call', cell: (c) => <DirectionBadge direction={c.getValue()} />, meta: { width: 80 } }),
+  sig.accessor('direction', { header: 'Call', cell: (c) => <DirectionBadge direction={c.getValue()} />, meta: { width: 80 } }),
   sig.accessor('confidence', { header: 'Confidence', cell: (c) => formatPercent(c.getValue()), meta: { numeric: true, width: 90 } }),
   sig.accessor('predictedChange', { header: 'Exp. move', cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)), meta: { numeric: true, width: 80 } }),
   sig.accessor((s) => `${s.model.name} ${s.model.version}`, { id: 'model', header: 'Model' }),
