@@ -3,7 +3,7 @@
 import { apiGet, expect, screenshot, test } from './fixtures';
 
 interface Models {
-  models: { id: string; name: string; version: string; isActive: boolean }[];
+  models: { id: string; name: string; version: string; isActive: boolean; trainingRows: number | null; trainingDataFrom: string | null }[];
 }
 
 test('deploying a model makes it the only active one; roll back restores the previous', async ({ adminPage: page, server, request }, testInfo) => {
@@ -35,4 +35,12 @@ test('deploying a model makes it the only active one; roll back restores the pre
   await expect(row(`${previous.name} ${previous.version}`)).toContainText('Active');
   const restored = await apiGet<Models>(request, server, '/models?ticker=SPY&timeframe=1h&active=true');
   expect(restored.models.map((m) => m.id)).toEqual([previous.id]);
+
+  // The details show the plan's training metadata, as the API has it.
+  await row(`${previous.name} ${previous.version}`).getByRole('cell', { name: `${previous.name} ${previous.version}`, exact: true }).click();
+  const details = page.getByRole('complementary', { name: 'Model details' });
+  await expect(details).toContainText('Training data');
+  expect(previous.trainingRows).toBeGreaterThan(0);
+  await expect(details).toContainText(`${previous.trainingRows!.toLocaleString('en-US')} rows`);
+  await screenshot(page, testInfo, 'model-details');
 });
