@@ -8,7 +8,7 @@ import { loadConfig } from '../server/config';
 import { openDatabase, type Database } from '../server/db/database';
 import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
 import { MarketDataService } from '../server/market-data/service';
-import { encodeBarCopy } from '../server/market-data/binary-copy';
+import { ENCODED_BAR_COLUMNS, encodeBarCopy } from '../server/market-data/binary-copy';
 import { benchIngestion } from '../server/ingestion/bench';
 import { benchFeatures } from '../server/features/bench';
 
@@ -41,7 +41,7 @@ async function benchBars(db: Database) {
   await db.pool.query(`DROP TABLE IF EXISTS bench_market_data_copy; CREATE TABLE bench_market_data_copy (LIKE market_data INCLUDING ALL)`);
   const client = await db.pool.connect();
   let started = performance.now();
-  await pipeline(Readable.from(encodeBarCopy(bars)), client.query(copyFrom(`COPY bench_market_data_copy (ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count) FROM STDIN (FORMAT binary)`)));
+  await pipeline(Readable.from(encodeBarCopy(bars)), client.query(copyFrom(`COPY bench_market_data_copy (${ENCODED_BAR_COLUMNS}) FROM STDIN (FORMAT binary)`)));
   const copyMs = ms(started);
   client.release();
   await db.pool.query(`DROP TABLE bench_market_data_copy`);

@@ -138,12 +138,14 @@ export function decodeBarCopy(buf: Buffer): StoredBar[] {
 }
 
 const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]); // signature, flags, no extension
+
+/** The columns encodeBarCopy writes, in order: the column list of its COPY. */
+export const ENCODED_BAR_COLUMNS = 'ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count, source';
 const ROWS_PER_CHUNK = 5000;
 
 /**
- * Encodes bars for `COPY … (ticker, timeframe, "timestamp", open, high, low, close, volume, vwap,
- * trade_count, source) FROM STDIN (FORMAT binary)`, in chunks: no number is ever formatted as text,
- * which roughly halves the work on both sides compared with text COPY.
+ * Encodes bars for `COPY … (${ENCODED_BAR_COLUMNS}) FROM STDIN (FORMAT binary)`, in chunks: no
+ * number is ever formatted as text, which roughly halves the work on both sides compared with text COPY.
  */
 export function* encodeBarCopy(bars: readonly Bar[]): Generator<Buffer> {
   yield HEADER;

@@ -5,7 +5,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
-import { decodeBarColumnStream, decodeBarCopy, encodeBarCopy, type BarColumns } from './binary-copy';
+import { decodeBarColumnStream, decodeBarCopy, ENCODED_BAR_COLUMNS, encodeBarCopy, type BarColumns } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
 export class InvalidBarError extends Error {
@@ -55,7 +55,7 @@ export interface Coverage {
   latest: Date;
 }
 
-const BAR_COLUMNS = 'ticker, timeframe, "timestamp", open, high, low, close, volume, vwap, trade_count, source';
+const BAR_COLUMNS = ENCODED_BAR_COLUMNS;
 const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_count`;
 /** A SQL string literal (standard_conforming_strings is on in every supported PostgreSQL). */
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
