@@ -2,11 +2,10 @@
 // procedure builders from here (the pattern of tRPC's express-server example and create-t3-app).
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { ZodError } from 'zod';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { errorBody, toTRPCError } from './errors';
 import type { Logger } from './logger';
 import type { Services } from './services';
-import { toTRPCError } from './errors';
 
 /** Who is calling: an API key, presented directly (bots) or through a session cookie (SPA). */
 export interface Principal {
@@ -28,8 +27,9 @@ export interface Context {
 
 /**
  * 2. Initialisation: superjson for the SPA (Dates survive the wire), OpenAPI metadata for the REST
- * adapter, and an error formatter that exposes zod issues with their field paths. The REST adapter
- * spreads this shape into its error bodies, so `success: false`, `error` and `details` reach bots.
+ * adapter, and an error formatter that adds the one error body (server/errors.ts: `success: false`,
+ * `error`, `details` with the fields at fault). The REST adapter spreads this shape into its error
+ * bodies, so they reach bots too.
  */
 const t = initTRPC
   .context<Context>()
@@ -37,17 +37,7 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      const zodError = error.cause instanceof ZodError ? error.cause : null;
-      const details = zodError
-        ? zodError.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-        : (error.cause as { details?: unknown } | undefined)?.details;
-      return {
-        ...shape,
-        success: false as const,
-        error: zodError ? 'Invalid input' : shape.message,
-        details,
-        data: { ...shape.data, stack: undefined },
-      };
+      return { ...shape, ...errorBody(error), data: { ...shape.data, stack: undefined } };
     },
   });
 
@@ -55,8 +45,8 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every procedure maps what the layers below throw (pg, Prisma, domain errors) onto tRPC codes,
- * so clients get 400/404/409/503 and never a stack trace or SQL text.
+ * Every procedure maps what the layers below throw (DomainError, pg, Prisma) onto tRPC codes
+ * (server/errors.ts), so clients get 400/404/409/412/422/503 and never a stack trace or SQL text.
  */
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();

@@ -83,6 +83,25 @@ describe('REST adapter', () => {
     expect(await retried.json()).toEqual({ success: true, received: 2, inserted: 0, updated: 0, unchanged: 2 });
   });
 
+  it("passes a DomainError's fields at fault to the client as `details`", async () => {
+    // Rules a service or repository checks (not the input schema) come back the same way.
+    const writer = await server.key(['market:write']);
+    const repeated = await post('/api/market-data/bulk', { bars: [bar(200), bar(201), bar(200)] }, writer);
+    expect(repeated.status).toBe(400);
+    expect(await repeated.json()).toMatchObject({
+      success: false,
+      error: 'bar 2: timestamp: duplicates bar 0 (same ticker, timeframe and timestamp)',
+      details: [{ path: 'bars.2.timestamp', message: 'duplicates bar 0 (same ticker, timeframe and timestamp)' }],
+    });
+    const future = await post('/api/ingestion/backfill', { tickers: ['SPY'], from: '2999-01-04' }, admin);
+    expect(future.status).toBe(400);
+    expect(await future.json()).toMatchObject({ success: false, details: [{ path: 'from', message: expect.stringMatching(/^from 2999-01-04 is after \d{4}-\d\d-\d\d \(today in New York\)$/) }] });
+    const { rows } = await server.db.pool.query(`SELECT (SELECT count(*) FROM market_data WHERE "timestamp" >= $1)::int AS bars, (SELECT count(*) FROM ingestion_runs)::int AS runs`, [
+      new Date(T0 + 200 * 60_000),
+    ]);
+    expect(rows[0]).toEqual({ bars: 0, runs: 0 });
+  });
+
   it('answers unknown routes, malformed JSON and oversized bodies with JSON errors', async () => {
     const unknown = await get('/api/nope', reader);
     expect(unknown.status).toBe(404);

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import * as trpcExpress from '@trpc/server/adapters/express';
 import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { AppConfig } from '../config';
-import { toTRPCError } from '../errors';
+import { toHttpError } from '../errors';
 import { logger } from '../logger';
 import { appRouter } from '../router';
 import type { Services } from '../services';
@@ -106,16 +106,10 @@ export function createApp({ services, pool, config }: AppOptions): App {
   return { app, close: limiter.close };
 }
 
-/** Body-parser, database and unexpected errors as JSON, without internals. */
-const errorHandler: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, _next) => {
-  if (error.type === 'entity.too.large') {
-    res.status(413).json({ success: false, error: 'Request body too large' });
-  } else if (error.type === 'entity.parse.failed') {
-    res.status(400).json({ success: false, error: 'Malformed JSON body' });
-  } else if (toTRPCError(error).code === 'SERVICE_UNAVAILABLE') {
-    res.status(503).set('Retry-After', '5').json({ success: false, error: 'The database is unavailable; retry shortly' });
-  } else {
-    req.log.error({ err: error }, 'unhandled error');
-    res.status(500).json({ success: false, error: 'Internal error' });
-  }
+/** Body-parser, database and unexpected errors as JSON, without internals (mapped in server/errors.ts). */
+const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const { status, body } = toHttpError(error);
+  if (status === 503) res.set('Retry-After', '5');
+  else if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+  res.status(status).json(body);
 };

@@ -5,16 +5,18 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
+import { DomainError } from '../shared/domain-error';
 import { decodeBarColumnStream, decodeBarCopy, encodeBarCopy, type BarColumns } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
-export class InvalidBarError extends Error {
+/** A bar of a batch breaks a stored-bar rule; the whole batch is refused (400, the bar's field in `details`). */
+export class InvalidBarError extends DomainError {
   constructor(
     readonly index: number,
     readonly field: string,
     readonly reason: string,
   ) {
-    super(`bar ${index}: ${field}: ${reason}`);
+    super('invalid', `bar ${index}: ${field}: ${reason}`, { details: [{ path: `bars.${index}.${field}`, message: reason }] });
     this.name = 'InvalidBarError';
   }
 }

@@ -1,10 +1,10 @@
 // Model-registry use cases: registration (name + version unique), deployment (one active model per
 // series, reporting the one it replaced) and live accuracy measured on stored predictions.
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
 import { Prisma, type PrismaClient } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
 import { PredictionRepository } from '../predictions/repository';
+import { DomainError } from '../shared/domain-error';
 import { toIso, type HitStats } from '../predictions/schema';
 import { ModelRepository, type ModelRecord } from './repository';
 import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
@@ -24,7 +24,7 @@ export function toModelRow(m: ModelRecord): ModelRow {
   };
 }
 
-const notFound = (id: string) => new TRPCError({ code: 'NOT_FOUND', message: `Model ${id} is not registered` });
+const notFound = (id: string) => DomainError.notFound(`Model ${id} is not registered`);
 
 export class ModelService {
   readonly repository: ModelRepository;
@@ -57,7 +57,7 @@ export class ModelService {
       );
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new TRPCError({ code: 'CONFLICT', message: `Model ${input.name}@${input.version} is already registered`, cause: error });
+        throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
       }
       throw error;
     }

@@ -1,13 +1,13 @@
 // Prediction use cases between the routers and the repositories: the write rules (known model,
 // matching series, no repeated key in a batch, idempotent retries), wire shapes (ISO timestamps,
 // the plan's `model` object) and the resolver schedule.
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import { logger } from '../logger';
 import type { Timeframe } from '../market-data/schema';
 import { ModelRepository } from '../models/repository';
 import type { Services } from '../services';
+import { DomainError } from '../shared/domain-error';
 import { PredictionRepository, predictionKey, type ModelSummary, type NewPrediction, type PredictionRecord } from './repository';
 import {
   toIso,
@@ -82,13 +82,13 @@ export class PredictionService {
     if (!batchModelId && input.model) {
       const { name, version } = input.model;
       const model = await this.models.findByNameVersion(name, version);
-      if (!model) throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${name}@${version} is not registered` });
+      if (!model) throw DomainError.notFound(`Model ${name}@${version} is not registered`);
       batchModelId = model.id;
     }
     return this.store(
       input.predictions.map((p, i) => {
         const modelId = p.modelId ?? batchModelId;
-        if (!modelId) throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}]: no model given` });
+        if (!modelId) throw DomainError.invalid(`predictions[${i}]: no model given`, [{ path: `predictions.${i}.modelId`, message: 'no model given' }]);
         return { ...p, modelId };
       }),
     );
@@ -103,19 +103,18 @@ export class PredictionService {
     rows.forEach((row, i) => {
       const first = seen.get(predictionKey(row));
       if (first !== undefined) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}] repeats predictions[${first}] (same model, ticker, timeframe and predictionTime)` });
+        const message = `repeats predictions[${first}] (same model, ticker, timeframe and predictionTime)`;
+        throw DomainError.invalid(`predictions[${i}] ${message}`, [{ path: `predictions.${i}`, message }]);
       }
       seen.set(predictionKey(row), i);
     });
     const models = new Map((await this.models.findByIds([...new Set(rows.map((r) => r.modelId))])).map((m) => [m.id, m]));
     rows.forEach((row, i) => {
       const model = models.get(row.modelId);
-      if (!model) throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${row.modelId} is not registered` });
+      if (!model) throw DomainError.notFound(`Model ${row.modelId} is not registered`);
       if ((model.ticker && model.ticker !== row.ticker) || (model.timeframe && model.timeframe !== row.timeframe)) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `predictions[${i}]: model ${model.name}@${model.version} predicts ${model.ticker ?? '*'} ${model.timeframe ?? '*'}, not ${row.ticker} ${row.timeframe}`,
-        });
+        const message = `model ${model.name}@${model.version} predicts ${model.ticker ?? '*'} ${model.timeframe ?? '*'}, not ${row.ticker} ${row.timeframe}`;
+        throw DomainError.invalid(`predictions[${i}]: ${message}`, [{ path: `predictions.${i}`, message }]);
       }
     });
     const created = (await this.repository.insert(rows)).size;

@@ -1,11 +1,11 @@
 // Paper-trading rules: signals from the active models' open predictions, fills at the newest bar's
 // close, average-cost positions with realised P&L, no short selling, idempotent client order ids.
-import { TRPCError } from '@trpc/server';
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import type { ModelSummary, PredictionRecord } from '../predictions/repository';
 import { PredictionRepository } from '../predictions/repository';
 import { toIso, toPage } from '../predictions/schema';
+import { DomainError } from '../shared/domain-error';
 import { TradingRepository, type PricedPosition, type TradeRecord } from './repository';
 import type { ExecuteInput, HistoryQuery, Position, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
 
@@ -51,7 +51,7 @@ export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: numb
 export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, last: number | null): number | null {
   const { limitPrice } = order;
   if (limitPrice === undefined) {
-    if (last === null) throw new TRPCError({ code: 'NOT_FOUND', message: `No market data for ${order.ticker}: a market order needs a last price` });
+    if (last === null) throw DomainError.notFound(`No market data for ${order.ticker}: a market order needs a last price`);
     return last;
   }
   if (last === null) return null;
@@ -69,10 +69,7 @@ export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: numb
     };
   }
   if (quantity > before.quantity + QUANTITY_EPSILON) {
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `Cannot sell ${quantity} ${before.ticker}: the position holds ${before.quantity} (short selling is not supported)`,
-    });
+    throw DomainError.conflict(`Cannot sell ${quantity} ${before.ticker}: the position holds ${before.quantity} (short selling is not supported)`);
   }
   const realizedPnl = (price - before.averagePrice) * quantity;
   const left = before.quantity - quantity;
@@ -134,7 +131,7 @@ export class TradingService {
         const winner = await this.repository.findByClientOrderId(order.clientOrderId);
         if (winner) return this.replay(winner, order);
       }
-      if (pgError(error).constraint === 'trades_model_id_fkey') throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${order.modelId} is not registered`, cause: error });
+      if (pgError(error).constraint === 'trades_model_id_fkey') throw new DomainError('not-found', `Model ${order.modelId} is not registered`, { cause: error });
       throw error;
     }
   }
@@ -167,7 +164,7 @@ export class TradingService {
       placed.orderType === order.orderType &&
       placed.limitPrice === (order.limitPrice ?? null);
     if (!same) {
-      throw new TRPCError({ code: 'CONFLICT', message: `clientOrderId ${order.clientOrderId} was already used for a different order` });
+      throw DomainError.conflict(`clientOrderId ${order.clientOrderId} was already used for a different order`);
     }
     const position = placed.status === 'FILLED' ? await this.repository.findPosition(placed.ticker) : null;
     return { created: false, trade: toTradeRow(placed), position };
