@@ -3,17 +3,10 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { hasScope, type Principal } from './auth/principal';
 import { errorBody, toTRPCError } from './errors';
 import type { Logger } from './logger';
 import type { Services } from './services';
-
-/** Who is calling: an API key, presented directly (bots) or through a session cookie (SPA). */
-export interface Principal {
-  keyId: string;
-  name: string;
-  prefix: string;
-  scopes: ReadonlySet<string>;
-}
 
 /** 1. Context, built per request by the HTTP layer (server/http/context.ts). */
 export interface Context {
@@ -69,10 +62,6 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
-
-export function hasScope(principal: Principal, scope: string): boolean {
-  return principal.scopes.has(scope) || principal.scopes.has('admin');
-}
 
 export function scopedProcedure(scope: string) {
   return authedProcedure.use(({ ctx, next }) => {

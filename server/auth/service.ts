@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import { listen, type NotificationListener } from '../db/notifications';
-import type { Principal } from '../trpc';
+import type { Principal } from './principal';
 import { AuthRepository, type ApiKeyRow, type KeyCredentials } from './repository';
 import { ENV_KEY_SCOPES, type ApiKeyInfo, type Scope } from './schema';
 

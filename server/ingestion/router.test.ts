@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
+import type { Principal } from '../auth/principal';
 import { logger } from '../logger';
 import { appRouter } from '../router';
 import type { Services } from '../services';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { createCallerFactory, type Principal } from '../trpc';
+import { createCallerFactory } from '../trpc';
 import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
 import { loadSpyMinuteBars } from './reference-csv';
 import { IngestionService, type IngestionSettings } from './service';
