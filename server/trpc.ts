@@ -8,7 +8,7 @@ import { errorBody, toTRPCError } from './errors';
 import type { Logger } from './logger';
 import type { Services } from './services';
 
-/** 1. Context, built per request by the HTTP layer (server/http/context.ts). */
+/** 1. Context, built per request by the HTTP layer (createContext in server/http/app.ts). */
 export interface Context {
   services: Services;
   principal: Principal | null;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCallers, type TestCallers } from '../testing/caller';
 import { RESOLVER_LOCK } from './repository';
-import { startPredictionResolver } from './service';
+import { startPredictionResolver } from './resolver';
 
 let t: TestCallers;
 let modelId: string;
@@ -55,7 +55,7 @@ describe('prediction resolver', () => {
     await duePrediction(1);
     await duePrediction(2);
     const runs = async () => (await t.services.systemMetrics.list('prediction_resolver.resolved')).map((p) => p.metricValue);
-    const resolver = startPredictionResolver(t.services, { intervalSeconds: 0.05 });
+    const resolver = startPredictionResolver({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics }, { intervalSeconds: 0.05 });
     try {
       await expect.poll(runs, { timeout: 5000, interval: 50 }).toContain(0); // a run after the one that resolved both
     } finally {

@@ -1,12 +1,10 @@
 // Prediction use cases between the routers and the repositories: the write rules (known model,
-// matching series, no repeated key in a batch, idempotent retries), wire shapes (ISO timestamps,
-// the plan's `model` object) and the resolver schedule.
+// matching series, no repeated key in a batch, idempotent retries) and wire shapes (ISO timestamps,
+// the plan's `model` object). The resolver's schedule is in resolver.ts.
 import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
-import { logger } from '../logger';
 import type { Timeframe } from '../market-data/schema';
 import { ModelRepository } from '../models/repository';
-import type { Services } from '../services';
 import { DomainError } from '../shared/domain-error';
 import { PredictionRepository, predictionKey, type ModelSummary, type NewPrediction, type PredictionRecord } from './repository';
 import {
@@ -121,34 +119,4 @@ export class PredictionService {
     const stored = await this.repository.findByKeys(rows);
     return { received: rows.length, created, existing: rows.length - created, predictions: stored.map(toPredictionRow) };
   }
-}
-
-/**
- * Resolves due predictions every `intervalSeconds`, once across instances (the repository's
- * advisory lock), one run at a time in this process. The timer is unref'd; on shutdown await
- * stop(), which lets a run in progress finish before the pool is closed.
- */
-export function startPredictionResolver(services: Pick<Services, 'predictions' | 'systemMetrics'>, opts: { intervalSeconds: number }) {
-  let running: Promise<void> | null = null;
-  const run = async () => {
-    const started = performance.now();
-    const resolved = await services.predictions.repository.resolveDueExclusive();
-    if (resolved === null) return; // another instance is on it
-    const ms = Math.round(performance.now() - started);
-    await services.systemMetrics.record('prediction_resolver.resolved', resolved, { ms });
-    if (resolved > 0) logger.info({ resolved, ms }, 'predictions resolved');
-  };
-  const timer = setInterval(() => {
-    running ??= run()
-      .catch((error: unknown) => logger.warn({ err: error }, 'prediction resolver failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, opts.intervalSeconds * 1000).unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -1,0 +1,40 @@
+// The prediction resolver job: fills in the outcomes of predictions whose target time has passed,
+// on a timer, and records each run as a system metric.
+import { logger } from '../logger';
+import type { PredictionRepository } from './repository';
+
+export interface PredictionResolverDeps {
+  predictions: Pick<PredictionRepository, 'resolveDueExclusive'>;
+  /** Where each run's count goes (system_metrics). */
+  metrics: { record(name: string, value: number, tags: Record<string, unknown>): Promise<void> };
+}
+
+/**
+ * Resolves due predictions every `intervalSeconds`, once across instances (the repository's
+ * advisory lock), one run at a time in this process. The timer is unref'd; on shutdown await
+ * stop(), which lets a run in progress finish before the pool is closed.
+ */
+export function startPredictionResolver({ predictions, metrics }: PredictionResolverDeps, opts: { intervalSeconds: number }) {
+  let running: Promise<void> | null = null;
+  const run = async () => {
+    const started = performance.now();
+    const resolved = await predictions.resolveDueExclusive();
+    if (resolved === null) return; // another instance is on it
+    const ms = Math.round(performance.now() - started);
+    await metrics.record('prediction_resolver.resolved', resolved, { ms });
+    if (resolved > 0) logger.info({ resolved, ms }, 'predictions resolved');
+  };
+  const timer = setInterval(() => {
+    running ??= run()
+      .catch((error: unknown) => logger.warn({ err: error }, 'prediction resolver failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, opts.intervalSeconds * 1000).unref();
+  return {
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
