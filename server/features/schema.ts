@@ -1,6 +1,8 @@
 // The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { BarsResponseSchema, LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { BarsResponseSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { LimitSchema } from '../shared/pagination';
+import { QueryDateSchema } from '../shared/time';
 import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
 
 /**

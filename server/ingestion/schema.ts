@@ -1,6 +1,7 @@
 // Ingestion concepts on the wire (tRPC for the SPA, REST for bots), one zod schema each.
 import { z } from 'zod';
-import { LimitSchema, TickerSchema, TimeframeSchema, TIMEFRAMES } from '../market-data/schema';
+import { TickerSchema, TimeframeSchema, TIMEFRAMES } from '../market-data/schema';
+import { LimitSchema } from '../shared/pagination';
 
 const STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED'] as const;
 export const IngestionStatusSchema = z.enum(STATUSES);

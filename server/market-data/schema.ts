@@ -1,5 +1,7 @@
 // The market-data concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
+import { LimitSchema } from '../shared/pagination';
+import { QueryDateSchema } from '../shared/time';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export const TimeframeSchema = z.enum(TIMEFRAMES);
@@ -96,11 +98,6 @@ export interface Bar {
 export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);
 
 // ---- API shapes -------------------------------------------------------------------------------
-// Query inputs coerce explicitly: REST delivers query strings, and explicit coercion keeps the
-// tRPC side behaving the same (see environment.md on trpc-to-openapi's coercion trap).
-
-export const QueryDateSchema = z.coerce.date<Date | string | number>();
-export const LimitSchema = (max: number, fallback: number) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
 
 export const BarsQuerySchema = z.object({
   ticker: TickerSchema,

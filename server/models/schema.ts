@@ -1,7 +1,8 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { HitStatsSchema, IsoDateTimeSchema } from '../predictions/schema';
+import { HitStatsSchema } from '../predictions/schema';
+import { IsoDateTimeSchema } from '../shared/time';
 
 const MetricSchema = z.number().min(0).max(1).nullish();
 const JsonObjectSchema = z.record(z.string(), z.unknown());

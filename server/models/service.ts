@@ -4,8 +4,9 @@ import type pg from 'pg';
 import { Prisma, type PrismaClient } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
 import { PredictionRepository } from '../predictions/repository';
+import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
-import { toIso, type HitStats } from '../predictions/schema';
+import { toIso } from '../shared/time';
 import { ModelRepository, type ModelRecord } from './repository';
 import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
 

@@ -1,59 +1,12 @@
-// The prediction concepts, one zod schema each, shared by tRPC, REST and the SPA. Also the wire
-// helpers the models and trading domains reuse: ISO timestamps and opaque keyset cursors.
+// The prediction concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { LimitSchema, QueryDateSchema, SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { LimitSchema, PageQuerySchema } from '../shared/pagination';
+import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 
 export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
 export const DirectionSchema = z.enum(DIRECTIONS);
 export type Direction = z.infer<typeof DirectionSchema>;
-
-// ---- wire helpers -----------------------------------------------------------------------------
-
-/** Outputs carry instants as ISO-8601 UTC strings (REST is plain JSON, see market-data's BarRowSchema). */
-export const IsoDateTimeSchema = z.iso.datetime();
-
-export function toIso(date: Date): string;
-export function toIso(date: Date | null): string | null;
-export function toIso(date: Date | null): string | null {
-  return date && date.toISOString();
-}
-
-/** Position of the last row of a page in a (time DESC, id DESC) keyset. */
-export interface PageCursor {
-  time: Date;
-  id: string;
-}
-
-export function encodeCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.time.toISOString(), cursor.id])).toString('base64url');
-}
-
-/**
- * One page of a keyset listing: `rows` were fetched with limit + 1, so an extra row means there
- * is a next page, which starts after the last row served.
- */
-export function toPage<T, R>(rows: readonly T[], limit: number, cursorOf: (row: T) => PageCursor, toRow: (row: T) => R) {
-  const served = rows.slice(0, limit);
-  const last = served.at(-1);
-  return { items: served.map(toRow), nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
-}
-
-/** An opaque `nextCursor` from a previous page, decoded; anything else is a 400. */
-export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(time as string);
-    if (typeof time === 'string' && typeof id === 'string' && z.uuid().safeParse(id).success && !Number.isNaN(date.getTime())) {
-      return { time: date, id };
-    }
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: 'custom', message: 'cursor must be a nextCursor returned by a previous page' });
-  return z.NEVER;
-});
-
-export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor: CursorSchema.optional() });
 
 // ---- inputs -----------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ import type { PrismaClient } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
 import { ModelRepository } from '../models/repository';
 import { DomainError } from '../shared/domain-error';
+import { toPage } from '../shared/pagination';
+import { toIso } from '../shared/time';
 import { PredictionRepository, predictionKey, type ModelSummary, type NewPrediction, type PredictionRecord } from './repository';
 import {
-  toIso,
-  toPage,
   type AccuracyQuery,
   type AccuracyReport,
   type LatestPrediction,

@@ -1,7 +1,9 @@
 // The paper-trading concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { DirectionSchema, IsoDateTimeSchema, PageQuerySchema } from '../predictions/schema';
+import { TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { DirectionSchema } from '../predictions/schema';
+import { PageQuerySchema } from '../shared/pagination';
+import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 
 export const SideSchema = z.enum(['BUY', 'SELL']);
 export const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);

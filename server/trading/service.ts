@@ -4,8 +4,9 @@ import type pg from 'pg';
 import type { PrismaClient } from '../db/generated/client';
 import type { ModelSummary, PredictionRecord } from '../predictions/repository';
 import { PredictionRepository } from '../predictions/repository';
-import { toIso, toPage } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
+import { toPage } from '../shared/pagination';
+import { toIso } from '../shared/time';
 import { TradingRepository, type PricedPosition, type TradeRecord } from './repository';
 import type { ExecuteInput, HistoryQuery, Position, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
 
