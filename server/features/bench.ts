@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
 import { MarketDataRepository } from '../market-data/repository';
+import { FeatureRepository } from './repository';
 import { FeatureService, type ComputeResult } from './service';
 
 export interface FeatureBenchResult {
@@ -30,9 +31,10 @@ export async function benchFeatures(handles: { pool: pg.Pool }): Promise<Feature
   await cleanUp();
   try {
     const started = performance.now();
-    await new MarketDataRepository(handles.pool).upsertBars(bars);
+    const marketData = new MarketDataRepository(handles.pool);
+    await marketData.upsertBars(bars);
     const storeBarsMs = performance.now() - started;
-    const compute = await new FeatureService(handles.pool).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
+    const compute = await new FeatureService(new FeatureRepository(handles.pool), marketData).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
     return { bars: bars.length, storeBarsMs, compute, targetMs: FEATURE_BENCH_TARGET_MS };
   } finally {
     await cleanUp();

@@ -6,6 +6,7 @@ import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { FEATURE_CATALOG, computeFeatureRows, computeFeatureSeries } from './indicators';
+import { FeatureRepository } from './repository';
 import { FEATURE_CATALOG_LIST, FEATURE_KEYS } from './schema';
 import { FeatureService } from './service';
 
@@ -19,8 +20,8 @@ const series = (ticker: string): Bar[] =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  service = new FeatureService(db.pool);
   bars = new MarketDataRepository(db.pool);
+  service = new FeatureService(new FeatureRepository(db.pool), bars);
 });
 afterAll(() => db.drop());
 beforeEach(() => db.pool.query('TRUNCATE market_data, features'));

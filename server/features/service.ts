@@ -5,11 +5,10 @@
 // the first bar (FEATURE_LOOKBACK = Infinity, see indicators/README.md), so the exact incremental
 // path recomputes from bar 0 in memory (~0.5 s for 200k bars) but WRITES only from the first
 // changed bar. Rows before it are never touched.
-import type pg from 'pg';
-import { MarketDataRepository, type StoredBar } from '../market-data/repository';
+import type { MarketDataRepository, StoredBar } from '../market-data/repository';
 import type { Timeframe } from '../market-data/schema';
 import { computeFeatureSeries, firstAffectedIndex, type FeatureBar } from './indicators';
-import { FeatureRepository, type FeatureExtent } from './repository';
+import type { FeatureExtent, FeatureRepository } from './repository';
 import type { FeaturesQuery, FeatureWireRow } from './schema';
 
 export interface ComputeRequest {
@@ -55,13 +54,10 @@ function firstRowToWrite(bars: readonly StoredBar[], extent: FeatureExtent | nul
 }
 
 export class FeatureService {
-  readonly repository: FeatureRepository;
-  private readonly bars: MarketDataRepository;
-
-  constructor(pool: pg.Pool) {
-    this.repository = new FeatureRepository(pool);
-    this.bars = new MarketDataRepository(pool);
-  }
+  constructor(
+    readonly repository: FeatureRepository,
+    private readonly bars: MarketDataRepository,
+  ) {}
 
   /** Idempotent: a second run with nothing new writes nothing. */
   async computeFeatures(request: ComputeRequest): Promise<ComputeResult> {

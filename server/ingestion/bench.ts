@@ -7,8 +7,10 @@
 // because on a small shared machine single runs vary by +-20%.
 import type { DbHandles } from '../db/client';
 import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
+import { MarketDataRepository } from '../market-data/repository';
 import { startFakePolygon } from './fake-polygon/server';
 import { previousTradingDay } from './calendar';
+import { IngestionRepository } from './repository';
 import { IngestionService } from './service';
 import { todayNy, yearsBefore } from './windows';
 
@@ -34,7 +36,8 @@ export async function benchIngestion(handles: DbHandles, options: { years?: numb
   const bars = simulateMinuteBars({ ...spy, ticker: BENCH_TICKER }, sessionsBetween(from, to), 42);
   const fake = await startFakePolygon({ minuteBars: { [BENCH_TICKER]: bars } });
   const service = new IngestionService({
-    ...handles,
+    repository: new IngestionRepository(handles.prisma, handles.pool),
+    marketData: new MarketDataRepository(handles.pool),
     settings: {
       polygon: { apiKey: 'bench', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 0 },
       refresh: { tickers: [], timeframes: [], cron: [] },

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../logger';
+import { MarketDataRepository } from '../market-data/repository';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
 import { loadSpyMinuteBars } from './reference-csv';
+import { IngestionRepository } from './repository';
 import { refreshTick, startRefreshScheduler } from './scheduler';
 import { IngestionService } from './service';
 
@@ -10,11 +12,11 @@ let db: TestDatabase;
 let fake: FakePolygon;
 const TICK = new Date('2025-07-07T14:35:00Z'); // Monday 10:35 New York
 
-/** One app instance: its own pool (as a separate process would have), same database. */
+/** One app instance: its own service and repositories, same database. */
 function instance(): IngestionService {
   return new IngestionService({
-    pool: db.pool,
-    prisma: db.prisma,
+    repository: new IngestionRepository(db.prisma, db.pool),
+    marketData: new MarketDataRepository(db.pool),
     now: () => TICK,
     settings: {
       polygon: { apiKey: 'k', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 0 },

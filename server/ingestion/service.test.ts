@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { formatNy, nyWallTimeToUtc } from './calendar';
 import { startFakePolygon, type FakePolygon, type FakeBarInput } from './fake-polygon/server';
 import { loadSpyDailyBars, loadSpyMinuteBars } from './reference-csv';
+import { IngestionRepository } from './repository';
 import type { ProgressEvent } from './runner';
 import { IngestionService, type IngestionServiceDeps } from './service';
 
@@ -35,8 +36,8 @@ beforeEach(() => fake.setFaults());
 
 function service(overrides: Partial<IngestionServiceDeps> = {}): IngestionService {
   return new IngestionService({
-    pool: db.pool,
-    prisma: db.prisma,
+    repository: new IngestionRepository(db.prisma, db.pool),
+    marketData: bars,
     log: logger,
     now: () => new Date('2026-02-10T15:00:00Z'),
     settings: {

@@ -1,18 +1,16 @@
 // Ingestion rules between callers (API, CLI, scheduler) and the runner: turns requests into run
 // plans, runs them in the foreground (CLI) or in the background (API), and reads runs, logs and
 // gap reports back.
-import type pg from 'pg';
 import type { AppConfig } from '../config';
-import type { PrismaClient } from '../db/generated/client';
 import { logger, type Logger } from '../logger';
-import { MarketDataRepository } from '../market-data/repository';
+import type { MarketDataRepository } from '../market-data/repository';
 import { TIMEFRAMES, type Timeframe } from '../market-data/schema';
 import { DomainError } from '../shared/domain-error';
 import { addDays, nyMidnightUtcMs, previousTradingDay, sessionDateOf } from './calendar';
 import { validateGaps, type GapReport } from './gaps';
 import { pacerFor, type BackoffOptions, type PolygonPlan } from './pacing';
 import { PolygonClient, type BarSource } from './polygon';
-import { IngestionRepository, type IngestionRun, type LogFilter, type RunFilter, type RunKind } from './repository';
+import type { IngestionRepository, IngestionRun, LogFilter, RunFilter, RunKind } from './repository';
 import { createRun, executeRun, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
 import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
 import { todayNy, yearsBefore } from './windows';
@@ -72,8 +70,9 @@ export interface RefreshRequest {
 }
 
 export interface IngestionServiceDeps {
-  pool: pg.Pool;
-  prisma: PrismaClient;
+  repository: IngestionRepository;
+  /** Where bars are written, and read back for refresh plans and gap reports. */
+  marketData: MarketDataRepository;
   settings: IngestionSettings;
   /** Runs after a series' bars changed (the feature pipeline's entry point). */
   onBarsWritten?: BarsWrittenHook;
@@ -93,8 +92,8 @@ export class IngestionService {
   private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: IngestionServiceDeps) {
-    this.repository = new IngestionRepository(deps.prisma, deps.pool);
-    this.marketData = new MarketDataRepository(deps.pool);
+    this.repository = deps.repository;
+    this.marketData = deps.marketData;
     this.log = deps.log ?? logger;
     this.now = deps.now ?? (() => new Date());
   }

@@ -1,14 +1,12 @@
 // Prediction use cases between the routers and the repositories: the write rules (known model,
 // matching series, no repeated key in a batch, idempotent retries) and wire shapes (ISO timestamps,
 // the plan's `model` object). The resolver's schedule is in resolver.ts.
-import type pg from 'pg';
-import type { PrismaClient } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
-import { ModelRepository } from '../models/repository';
+import type { ModelRepository } from '../models/repository';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
 import { toIso } from '../shared/time';
-import { PredictionRepository, predictionKey, type ModelSummary, type NewPrediction, type PredictionRecord } from './repository';
+import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
 import {
   type AccuracyQuery,
   type AccuracyReport,
@@ -41,13 +39,10 @@ export interface StoreResult {
 }
 
 export class PredictionService {
-  readonly repository: PredictionRepository;
-  private readonly models: ModelRepository;
-
-  constructor(prisma: PrismaClient, pool: pg.Pool) {
-    this.repository = new PredictionRepository(pool);
-    this.models = new ModelRepository(prisma);
-  }
+  constructor(
+    readonly repository: PredictionRepository,
+    private readonly models: ModelRepository,
+  ) {}
 
   async list(query: PredictionListQuery) {
     const rows = await this.repository.list({ ...query, limit: query.limit + 1 });

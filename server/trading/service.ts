@@ -1,13 +1,10 @@
 // Paper-trading rules: signals from the active models' open predictions, fills at the newest bar's
 // close, average-cost positions with realised P&L, no short selling, idempotent client order ids.
-import type pg from 'pg';
-import type { PrismaClient } from '../db/generated/client';
-import type { ModelSummary, PredictionRecord } from '../predictions/repository';
-import { PredictionRepository } from '../predictions/repository';
+import type { ModelSummary, PredictionRecord, PredictionRepository } from '../predictions/repository';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
 import { toIso } from '../shared/time';
-import { TradingRepository, type PricedPosition, type TradeRecord } from './repository';
+import type { PricedPosition, TradeRecord, TradingRepository } from './repository';
 import type { ExecuteInput, HistoryQuery, Position, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
 
 /** Quantities are floats: differences below this are rounding, not shares. */
@@ -96,13 +93,10 @@ export interface ExecuteResult {
 const pgError = (error: unknown) => error as { code?: string; constraint?: string };
 
 export class TradingService {
-  readonly repository: TradingRepository;
-  private readonly predictions: PredictionRepository;
-
-  constructor(prisma: PrismaClient, pool: pg.Pool) {
-    this.repository = new TradingRepository(pool);
-    this.predictions = new PredictionRepository(pool);
-  }
+  constructor(
+    readonly repository: TradingRepository,
+    private readonly predictions: PredictionRepository,
+  ) {}
 
   async signals({ minConfidence, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
     return (await this.predictions.latestUnresolvedOfActiveModels(filter)).map((p) => toSignal(p, minConfidence, now));
