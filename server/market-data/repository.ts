@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
 import { DomainError } from '../shared/domain-error';
-import { decodeBarColumnStream, decodeBarCopy, encodeBarCopy, type BarColumns } from './binary-copy';
+import { decodeBarColumnStream, decodeBarCopy, encodeBarCopy, type BarColumns, type StoredBar } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
 /** A bar of a batch breaks a stored-bar rule; the whole batch is refused (400, the bar's field in `details`). */
@@ -21,22 +21,12 @@ export class InvalidBarError extends DomainError {
   }
 }
 
+export type { StoredBar };
+
 export interface UpsertResult {
   inserted: number;
   updated: number;
   unchanged: number;
-}
-
-/** A bar as read back: the timestamp as Unix milliseconds keeps decoding cheap on 100k-row reads. */
-export interface StoredBar {
-  timestamp: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  vwap: number | null;
-  tradeCount: number | null;
 }
 
 export interface DailySummaryRow {
