@@ -7,6 +7,7 @@
 // changed bar. Rows before it are never touched.
 import type { MarketDataRepository, StoredBar } from '../market-data/repository';
 import type { Timeframe } from '../market-data/schema';
+import { countJobRun } from '../metrics';
 import { computeFeatureSeries, firstAffectedIndex, type FeatureBar } from './indicators';
 import type { FeatureExtent, FeatureRepository } from './repository';
 import type { FeaturesQuery, FeatureWireRow } from './schema';
@@ -59,8 +60,12 @@ export class FeatureService {
     private readonly bars: MarketDataRepository,
   ) {}
 
-  /** Idempotent: a second run with nothing new writes nothing. */
-  async computeFeatures(request: ComputeRequest): Promise<ComputeResult> {
+  /** Idempotent: a second run with nothing new writes nothing. Counted in quantbase_job_runs_total. */
+  computeFeatures(request: ComputeRequest): Promise<ComputeResult> {
+    return countJobRun('feature_computation', () => this.compute(request));
+  }
+
+  private async compute(request: ComputeRequest): Promise<ComputeResult> {
     const { ticker, timeframe } = request;
     const started = performance.now();
     let readMs = 0;

@@ -224,6 +224,10 @@ describe('metrics and docs', () => {
     const text = await (await get('/metrics')).text();
     expect(text).toMatch(/quantbase_http_request_duration_seconds_bucket\{.*route="\/api\/market-data"/);
     expect(text).toMatch(/quantbase_db_pool_connections \d+/);
+    // The work's own counters live in the same registry (server/metrics.ts).
+    for (const counter of ['quantbase_ingested_bars_total', 'quantbase_ingestion_windows_total', 'quantbase_job_runs_total']) {
+      expect(text).toContain(`# TYPE ${counter} counter`);
+    }
   });
 
   it('serves interactive docs from local assets', async () => {

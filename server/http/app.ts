@@ -14,6 +14,7 @@ import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to
 import type { AppConfig } from '../config';
 import { toHttpError } from '../errors';
 import { logger } from '../logger';
+import { registry } from '../metrics';
 import { appRouter } from '../router';
 import type { Services } from '../services';
 import type { Context } from '../trpc';
@@ -21,7 +22,7 @@ import { authenticate, type AuthenticatedRequest } from './authenticate';
 import { authRoutes } from './auth-routes';
 import { streamedBarReads } from './bar-stream';
 import { docsRoutes } from './docs';
-import { httpMetrics, registerPoolMetrics, registry } from './metrics';
+import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');

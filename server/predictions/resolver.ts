@@ -1,6 +1,7 @@
 // The prediction resolver job: fills in the outcomes of predictions whose target time has passed,
-// on a timer, and records each run as a system metric.
+// on a timer, records each run as a system metric and counts it (quantbase_job_runs_total).
 import { logger } from '../logger';
+import { countJobRun } from '../metrics';
 import type { PredictionRepository } from './repository';
 
 export interface PredictionResolverDeps {
@@ -16,16 +17,18 @@ export interface PredictionResolverDeps {
  */
 export function startPredictionResolver({ predictions, metrics }: PredictionResolverDeps, opts: { intervalSeconds: number }) {
   let running: Promise<void> | null = null;
-  const run = async () => {
+  const run = async (): Promise<boolean> => {
     const started = performance.now();
     const resolved = await predictions.resolveDueExclusive();
-    if (resolved === null) return; // another instance is on it
+    if (resolved === null) return false; // another instance is on it
     const ms = Math.round(performance.now() - started);
     await metrics.record('prediction_resolver.resolved', resolved, { ms });
     if (resolved > 0) logger.info({ resolved, ms }, 'predictions resolved');
+    return true;
   };
   const timer = setInterval(() => {
-    running ??= run()
+    running ??= countJobRun('prediction_resolver', run, (ran) => (ran ? 'success' : 'skipped'))
+      .then(() => undefined)
       .catch((error: unknown) => logger.warn({ err: error }, 'prediction resolver failed'))
       .finally(() => {
         running = null;
