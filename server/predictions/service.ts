@@ -2,7 +2,6 @@
 // matching series, no repeated key in a batch, idempotent retries) and wire shapes (ISO timestamps,
 // the plan's `model` object). The resolver's schedule is in resolver.ts.
 import type { Timeframe } from '../market-data/schema';
-import type { ModelRepository } from '../models/repository';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
 import { toIso } from '../shared/time';
@@ -31,6 +30,25 @@ export function toLatestPrediction({ modelName, modelVersion, modelAlgorithm, mo
   return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: modelVersion } };
 }
 
+/**
+ * What the write rules need of the model registry (the models domain's ModelRepository provides
+ * it). Declared here so predictions does not depend on models, which reads predictions for its
+ * live accuracy.
+ */
+interface ModelRegistry {
+  findByIds(ids: readonly string[]): Promise<RegisteredModel[]>;
+  findByNameVersion(name: string, version: string): Promise<RegisteredModel | null>;
+}
+
+interface RegisteredModel {
+  id: string;
+  name: string;
+  version: string;
+  /** The series the model predicts; null: every ticker / timeframe. */
+  ticker: string | null;
+  timeframe: string | null;
+}
+
 export interface StoreResult {
   received: number;
   created: number;
@@ -41,7 +59,7 @@ export interface StoreResult {
 export class PredictionService {
   constructor(
     readonly repository: PredictionRepository,
-    private readonly models: ModelRepository,
+    private readonly models: ModelRegistry,
   ) {}
 
   async list(query: PredictionListQuery) {
