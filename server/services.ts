@@ -35,8 +35,6 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
   };
 }
 
-export type Repositories = ReturnType<typeof createRepositories>;
-
 /** `config` defaults to the built-in defaults (tests); the server passes its loaded config. */
 export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);

@@ -4,7 +4,7 @@ import { logger } from '../logger';
 import { countJobRun } from '../metrics';
 import type { PredictionRepository } from './repository';
 
-export interface PredictionResolverDeps {
+interface PredictionResolverDeps {
   predictions: Pick<PredictionRepository, 'resolveDueExclusive'>;
   /** Where each run's count goes (system_metrics). */
   metrics: { record(name: string, value: number, tags: Record<string, unknown>): Promise<void> };

@@ -23,6 +23,7 @@ export interface FieldIssue {
   message: string;
 }
 
+/** The common kinds have factories; the others are `new DomainError(kind, message, options)`. */
 export class DomainError extends Error {
   readonly details: FieldIssue[] | undefined;
 
@@ -36,8 +37,8 @@ export class DomainError extends Error {
     this.details = options.details;
   }
 
-  static notFound(message: string): DomainError {
-    return new DomainError('not-found', message);
+  static notFound(message: string, cause?: unknown): DomainError {
+    return new DomainError('not-found', message, { cause });
   }
 
   static conflict(message: string, cause?: unknown): DomainError {
@@ -48,15 +49,7 @@ export class DomainError extends Error {
     return new DomainError('invalid', message, { details });
   }
 
-  static unprocessable(message: string): DomainError {
-    return new DomainError('unprocessable', message);
-  }
-
   static precondition(message: string): DomainError {
     return new DomainError('precondition', message);
-  }
-
-  static unavailable(message: string, cause?: unknown): DomainError {
-    return new DomainError('unavailable', message, { cause });
   }
 }

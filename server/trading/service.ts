@@ -126,7 +126,7 @@ export class TradingService {
         const winner = await this.repository.findByClientOrderId(order.clientOrderId);
         if (winner) return this.replay(winner, order);
       }
-      if (pgError(error).constraint === 'trades_model_id_fkey') throw new DomainError('not-found', `Model ${order.modelId} is not registered`, { cause: error });
+      if (pgError(error).constraint === 'trades_model_id_fkey') throw DomainError.notFound(`Model ${order.modelId} is not registered`, error);
       throw error;
     }
   }
