@@ -1,6 +1,7 @@
 // The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { BarsResponseSchema, LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { ROW_LIMITS } from '../shared/limits';
 import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
 
 /**
@@ -40,7 +41,7 @@ export const FeaturesQuerySchema = z
     from: QueryDateSchema.optional(),
     to: QueryDateSchema.optional(),
     endDate: QueryDateSchema.optional(),
-    limit: LimitSchema(50_000, 1000),
+    limit: LimitSchema(ROW_LIMITS.features),
     columns: FeatureColumnsSchema,
   })
   .refine((q) => !(q.to && q.endDate), { path: ['endDate'], message: 'give either to (exclusive) or endDate (inclusive), not both' })

@@ -1,5 +1,6 @@
 // The market-data concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
+import { ROW_LIMITS, type RowLimit } from '../shared/limits';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export const TimeframeSchema = z.enum(TIMEFRAMES);
@@ -100,12 +101,13 @@ export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);
 // tRPC side behaving the same (see environment.md on trpc-to-openapi's coercion trap).
 
 export const QueryDateSchema = z.coerce.date<Date | string | number>();
-export const LimitSchema = (max: number, fallback: number) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
+/** `limit` of a listing, by its entry in ROW_LIMITS (shared with the SPA). */
+export const LimitSchema = ({ max, default: fallback }: RowLimit) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
 
 export const BarsQuerySchema = z.object({
   ticker: TickerSchema,
   timeframe: TimeframeSchema.default('1d'),
-  limit: LimitSchema(50_000, 100),
+  limit: LimitSchema(ROW_LIMITS.bars),
   endDate: QueryDateSchema.optional(),
 });
 
@@ -115,7 +117,7 @@ export const BarRangeQuerySchema = z
     timeframe: TimeframeSchema,
     from: QueryDateSchema,
     to: QueryDateSchema,
-    limit: LimitSchema(500_000, 500_000),
+    limit: LimitSchema(ROW_LIMITS.barRange),
   })
   .refine((q) => q.from < q.to, { path: ['to'], message: 'to must be after from' });
 

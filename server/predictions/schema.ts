@@ -2,6 +2,7 @@
 // helpers the models and trading domains reuse: ISO timestamps and opaque keyset cursors.
 import { z } from 'zod';
 import { LimitSchema, QueryDateSchema, SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { ROW_LIMITS } from '../shared/limits';
 
 export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
 export const DirectionSchema = z.enum(DIRECTIONS);
@@ -53,7 +54,7 @@ export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
   return z.NEVER;
 });
 
-export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor: CursorSchema.optional() });
+export const PageQuerySchema = z.object({ limit: LimitSchema(ROW_LIMITS.keysetPage), cursor: CursorSchema.optional() });
 
 // ---- inputs -----------------------------------------------------------------------------------
 
@@ -120,7 +121,7 @@ export const PredictionListQuerySchema = PredictionFilterSchema.extend({
 });
 export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 
-export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(100, 10) });
+export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
 export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
 export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
