@@ -34,7 +34,7 @@ export function ChartPanel() {
 
   const history = useBarHistory(ticker, timeframe, range);
   const { bars } = history;
-  const features = useFeatureSeries(ticker, timeframe, bars, indicators, live);
+  const features = useFeatureSeries(ticker, timeframe, history.spans, indicators, live);
 
   const canSeePredictions = can('predictions:read');
   const models = useQuery(trpc.models.list.queryOptions({ ticker, timeframe }, { enabled: canSeePredictions, staleTime: 60_000 }));
@@ -47,6 +47,8 @@ export function ChartPanel() {
         : (modelList.find((m) => m.id === markerSource)?.id ?? null);
   const predictions = usePredictionMarkers(markerModelId, ticker, timeframe, bars, live);
   const gaps = useGapBands(ticker, timeframe, bars, showGaps);
+  // Busy until the overlays are drawn too, so nothing (a test, a screen reader) takes the chart as settled early.
+  const overlaysLoading = features.isLoading || predictions.isLoading || gaps.isLoading;
 
   const last = bars.at(-1);
   const previous = bars.at(-2);
@@ -97,7 +99,7 @@ export function ChartPanel() {
           Gaps
         </button>
       </PanelHeader>
-      <div className="panel-body chart-body">
+      <div className="panel-body chart-body" aria-busy={overlaysLoading || history.isLoadingOlder}>
         {history.isPending ? (
           <Loading label={`Loading ${ticker} ${timeframe}`} />
         ) : history.error ? (
@@ -121,7 +123,7 @@ export function ChartPanel() {
           />
         )}
         {(features.error || predictions.error) && (
-          <div className="chart-warning" role="alert">
+          <div className="chart-warning" role="alert" data-state="error">
             {features.error ? 'Indicators could not be loaded.' : 'Predictions could not be loaded.'}
           </div>
         )}
