@@ -76,7 +76,7 @@ export function TickerSearch() {
         <ul className="ticker-options" role="listbox" id={listId} aria-label="Tickers">
           {matches.length === 0 ? (
             <li className="ticker-option muted" role="presentation">
-              {tickers.isPending ? 'Loading tickers…' : tickers.isError ? 'Tickers unavailable' : 'No matching ticker'}
+              {tickers.isPending ? 'Loading tickers…' : tickers.isError ? <span data-state="error">Tickers unavailable</span> : 'No matching ticker'}
             </li>
           ) : (
             matches.map((t, i) => (

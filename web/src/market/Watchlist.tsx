@@ -1,6 +1,7 @@
 // The watchlist: every stored ticker with its last price, change on the previous session's close
 // and a 30-session sparkline. Polled every 15 s (two small batched queries per ticker).
 import { useQueries, useQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMarketTime, formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
 import { PanelHeader } from '../app/PanelHeader';
 import { QueryView } from '../app/states';
@@ -9,7 +10,7 @@ import { useTRPC } from '../trpc';
 import { Sparkline } from './Sparkline';
 
 const POLL_MS = 15_000;
-const SPARK_SESSIONS = 30;
+const SPARK_SESSIONS = withinLimit(30, ROW_LIMITS.bars.max);
 
 export function Watchlist({ onCollapse }: { onCollapse: () => void }) {
   const trpc = useTRPC();
@@ -48,13 +49,13 @@ function WatchlistRows({ tickers }: { tickers: string[] }) {
         const last = intraday?.close ?? sessions.at(-1)?.close;
         const previousClose = before.at(-1)?.close;
         const change = last != null && previousClose != null ? last - previousClose : null;
-        const loading = daily[i]?.isPending;
+        const loading = daily[i]?.isPending || latest[i]?.isPending;
         return (
           <li key={ticker}>
             <button type="button" className="watch-row" aria-pressed={ticker === selected} onClick={() => setTicker(ticker)}>
               <span className="watch-symbol">{ticker}</span>
               <Sparkline values={sessions.map((s) => s.close)} trend={change ?? 0} />
-              <span className="watch-figures">
+              <span className="watch-figures" aria-busy={loading}>
                 <span className="num watch-last">{loading ? '…' : formatPrice(last)}</span>
                 <span className={`num watch-change ${trendClass(change)}`}>
                   {change === null || previousClose == null ? '—' : formatSigned(change / previousClose, (v) => formatPercent(v, 2))}
