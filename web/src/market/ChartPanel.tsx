@@ -7,7 +7,7 @@ import { PanelHeader } from '../app/PanelHeader';
 import { isBoolean, isString, isStringArray, usePersistentState } from '../app/persisted';
 import { Empty, ErrorState, Loading } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
-import { useSession } from '../auth/session';
+import { MissingScope, useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 import { IndicatorMenu } from './IndicatorMenu';
 import { indicatorById, type Indicator } from './indicators';
@@ -23,6 +23,27 @@ const NO_MODEL = 'off';
 const NO_GAPS: GapBand[] = [];
 
 export function ChartPanel() {
+  const { can } = useSession();
+  const { ticker, timeframe } = useWorkspace();
+  if (can('market:read')) return <MarketChart />;
+  return (
+    <section className="panel chart-panel" aria-label="Chart">
+      <PanelHeader
+        title={
+          <span className="chart-title">
+            <span className="chart-ticker">{ticker}</span>
+            <span className="badge">{timeframe}</span>
+          </span>
+        }
+      />
+      <div className="panel-body chart-body">
+        <MissingScope scope="market:read" what="The chart" />
+      </div>
+    </section>
+  );
+}
+
+function MarketChart() {
   const trpc = useTRPC();
   const { can } = useSession();
   const { ticker, timeframe, range } = useWorkspace();

@@ -6,6 +6,7 @@ import { formatMarketTime, formatPercent, formatPrice, formatSigned, trendClass 
 import { PanelHeader } from '../app/PanelHeader';
 import { QueryView } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
+import { MissingScope, useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 import { Sparkline } from './Sparkline';
 
@@ -14,14 +15,19 @@ const SPARK_SESSIONS = withinLimit(30, ROW_LIMITS.bars.max);
 
 export function Watchlist({ onCollapse }: { onCollapse: () => void }) {
   const trpc = useTRPC();
-  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { staleTime: 5 * 60_000 }));
+  const canRead = useSession().can('market:read');
+  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { enabled: canRead, staleTime: 5 * 60_000 }));
   return (
     <section className="panel" aria-label="Watchlist">
       <PanelHeader title="Watchlist" collapseLabel="Hide watchlist" onCollapse={onCollapse} />
       <div className="panel-body">
-        <QueryView query={tickers} label="Loading tickers" empty={(d) => d.tickers.length === 0 && 'No market data yet.'}>
-          {(data) => <WatchlistRows tickers={data.tickers} />}
-        </QueryView>
+        {canRead ? (
+          <QueryView query={tickers} label="Loading tickers" empty={(d) => d.tickers.length === 0 && 'No market data yet.'}>
+            {(data) => <WatchlistRows tickers={data.tickers} />}
+          </QueryView>
+        ) : (
+          <MissingScope scope="market:read" what="The watchlist" />
+        )}
       </div>
     </section>
   );
