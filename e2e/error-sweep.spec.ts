@@ -1,7 +1,7 @@
 // The error sweep: signed in as admin, it opens every dock view, then shows every timeframe of
 // every watchlist ticker (with a different dock view open each time); signed in with narrower
-// keys (the plan's bot and ML-service keys, single scopes), every view they can open. It fails on any error
-// anywhere: an element marked as an error state (data-state="error", role="alert": QueryView's
+// keys (the plan's bot and ML-service keys, single scopes), every view they can open. It fails on
+// any error anywhere: an element marked as an error state (data-state="error", role="alert": QueryView's
 // ErrorState, the chart's banners, inline form errors), error-like text, a console error or an
 // uncaught exception, or an API call that failed. tRPC answers a streamed batch with 200 and puts
 // a failed call's error in the body, so /trpc bodies are read too. Each check waits until the
@@ -14,6 +14,10 @@ import { expect, signInWithKey, test, type ServerInfo } from './fixtures';
 const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 const DOCK_VIEWS = ['Predictions', 'Accuracy', 'Models', 'Trading', 'Data', 'API keys'] as const;
 const ERROR_TEXT = /could not be loaded|\bfailed\b|\berror\b|something went wrong|unavailable|not allow|rate limit|session has ended/i;
+/** How long no API call may have been in flight before the page counts as settled. */
+const QUIET_MS = 500;
+const isApi = (url: string) => /^\/(trpc|api)\//.test(new URL(url).pathname);
+
 interface TrpcError {
   error: string;
   details?: unknown;
@@ -37,8 +41,6 @@ function failedCalls(body: string): string[] {
   for (const line of body.split('\n')) if (line.trim()) visit(JSON.parse(line));
   return found;
 }
-const QUIET_MS = 500;
-const isApi = (url: string) => /^\/(trpc|api)\//.test(new URL(url).pathname);
 
 /** Records every problem the page shows or logs, with the step it happened in. */
 class ErrorWatch {

@@ -1,6 +1,6 @@
 // The centre panel: the selected series' chart with its header (last price, indicator menu,
 // prediction model, gap toggle) and the loading / empty / error states around it.
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
 import { PanelHeader } from '../app/PanelHeader';
@@ -23,23 +23,26 @@ const NO_MODEL = 'off';
 const NO_GAPS: GapBand[] = [];
 
 export function ChartPanel() {
-  const { can } = useSession();
-  const { ticker, timeframe } = useWorkspace();
-  if (can('market:read')) return <MarketChart />;
+  if (useSession().can('market:read')) return <MarketChart />;
   return (
     <section className="panel chart-panel" aria-label="Chart">
-      <PanelHeader
-        title={
-          <span className="chart-title">
-            <span className="chart-ticker">{ticker}</span>
-            <span className="badge">{timeframe}</span>
-          </span>
-        }
-      />
+      <PanelHeader title={<ChartTitle />} />
       <div className="panel-body chart-body">
         <MissingScope scope="market:read" what="The chart" />
       </div>
     </section>
+  );
+}
+
+/** The series (ticker, timeframe badge), then what the chart knows about it. */
+function ChartTitle({ children }: { children?: ReactNode }) {
+  const { ticker, timeframe } = useWorkspace();
+  return (
+    <span className="chart-title">
+      <span className="chart-ticker">{ticker}</span>
+      <span className="badge">{timeframe}</span>
+      {children}
+    </span>
   );
 }
 
@@ -79,9 +82,7 @@ function MarketChart() {
     <section className="panel chart-panel" aria-label="Chart">
       <PanelHeader
         title={
-          <span className="chart-title">
-            <span className="chart-ticker">{ticker}</span>
-            <span className="badge">{timeframe}</span>
+          <ChartTitle>
             {last && (
               <span className="num chart-last" aria-label="Last price">
                 {formatPrice(last.close)}
@@ -93,7 +94,7 @@ function MarketChart() {
               </span>
             )}
             {history.isLoadingOlder && <span className="muted chart-note">loading older bars…</span>}
-          </span>
+          </ChartTitle>
         }
       >
         {showGaps && gaps.bands.length > 0 && (
