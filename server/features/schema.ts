@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BarsResponseSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
 import { LimitSchema } from '../shared/pagination';
 import { QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 import { BAG_KEYS, COLUMN_FIELDS, FEATURE_CATALOG, type FeatureBagKey, type FeatureColumnField } from './indicators';
 
 /**
@@ -42,7 +43,7 @@ export const FeaturesQuerySchema = z
     from: QueryDateSchema.optional(),
     to: QueryDateSchema.optional(),
     endDate: QueryDateSchema.optional(),
-    limit: LimitSchema(50_000, 1000),
+    limit: LimitSchema(ROW_LIMITS.features),
     columns: FeatureColumnsSchema,
   })
   .refine((q) => !(q.to && q.endDate), { path: ['endDate'], message: 'give either to (exclusive) or endDate (inclusive), not both' })

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema, TIMEFRAMES } from '../market-data/schema';
 import { LimitSchema } from '../shared/pagination';
+import { INGESTION_LIMITS, GAP_REPORT_MAX_DAYS, ROW_LIMITS } from '../shared/limits';
 
 const STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED'] as const;
 export const IngestionStatusSchema = z.enum(STATUSES);
@@ -19,13 +20,13 @@ const listOf = <T extends z.ZodType>(item: T, max: number) =>
 
 export const BackfillInputSchema = z
   .object({
-    tickers: listOf(TickerSchema, 50),
+    tickers: listOf(TickerSchema, INGESTION_LIMITS.tickers),
     timeframes: listOf(TimeframeSchema, TIMEFRAMES.length).default([...TIMEFRAMES]),
     /** Default: `years` before `to`. */
     from: SessionDateSchema.optional(),
     /** Default: today (New York); later dates are cut to today. */
     to: SessionDateSchema.optional(),
-    years: z.coerce.number<number>().positive().max(30).default(2),
+    years: z.coerce.number<number>().positive().max(INGESTION_LIMITS.years).default(2),
     /** Refetch windows an earlier run already completed. */
     force: z.boolean().default(false),
   })
@@ -33,7 +34,7 @@ export const BackfillInputSchema = z
 export type BackfillInput = z.input<typeof BackfillInputSchema>;
 
 export const RefreshInputSchema = z.object({
-  tickers: listOf(TickerSchema, 50).optional(),
+  tickers: listOf(TickerSchema, INGESTION_LIMITS.tickers).optional(),
   timeframes: listOf(TimeframeSchema, TIMEFRAMES.length).optional(),
 });
 
@@ -49,7 +50,7 @@ export const ValidateInputSchema = z
     extended: z.preprocess((v) => (v === 'false' ? false : v === 'true' ? true : v), z.boolean()).optional(),
   })
   .refine((v) => v.from <= v.to, { path: ['to'], message: 'to must not be before from' })
-  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 400 * 86_400_000 * (v.timeframe === '1d' ? 30 : 1), {
+  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= GAP_REPORT_MAX_DAYS[v.timeframe === '1d' ? 'daily' : 'intraday'] * 86_400_000, {
     path: ['to'],
     message: 'range too long (at most ~13 months of intraday bars per report)',
   });
@@ -58,7 +59,7 @@ export type ValidateInput = z.output<typeof ValidateInputSchema>;
 export const RunListInputSchema = z.object({
   kind: RunKindSchema.optional(),
   status: IngestionStatusSchema.optional(),
-  limit: LimitSchema(200, 20),
+  limit: LimitSchema(ROW_LIMITS.ingestionRuns),
   cursor: z.string().uuid().optional(),
 });
 
@@ -71,7 +72,7 @@ export const LogListInputSchema = z.object({
   from: z.coerce.date<Date | string | number>().optional(),
   /** Windows starting before this instant. */
   to: z.coerce.date<Date | string | number>().optional(),
-  limit: LimitSchema(1000, 100),
+  limit: LimitSchema(ROW_LIMITS.ingestionLogs),
   cursor: z.string().uuid().optional(),
 });
 

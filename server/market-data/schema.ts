@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LimitSchema } from '../shared/pagination';
 import { QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export const TimeframeSchema = z.enum(TIMEFRAMES);
@@ -102,7 +103,7 @@ export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);
 export const BarsQuerySchema = z.object({
   ticker: TickerSchema,
   timeframe: TimeframeSchema.default('1d'),
-  limit: LimitSchema(50_000, 100),
+  limit: LimitSchema(ROW_LIMITS.bars),
   endDate: QueryDateSchema.optional(),
 });
 
@@ -112,7 +113,7 @@ export const BarRangeQuerySchema = z
     timeframe: TimeframeSchema,
     from: QueryDateSchema,
     to: QueryDateSchema,
-    limit: LimitSchema(500_000, 500_000),
+    limit: LimitSchema(ROW_LIMITS.barRange),
   })
   .refine((q) => q.from < q.to, { path: ['to'], message: 'to must be after from' });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
 import { LimitSchema, PageQuerySchema } from '../shared/pagination';
 import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 
 export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
 export const DirectionSchema = z.enum(DIRECTIONS);
@@ -73,7 +74,7 @@ export const PredictionListQuerySchema = PredictionFilterSchema.extend({
 });
 export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 
-export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(100, 10) });
+export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
 export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
 export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;

@@ -1,9 +1,10 @@
 // Page sizes and keyset pagination on (time DESC, id DESC), shared by every listing: an opaque
 // cursor names the last row served, and a page is fetched with limit + 1 rows.
 import { z } from 'zod';
+import { ROW_LIMITS, type RowLimit } from './limits';
 
-/** A page size from a query string: an integer in [1, max], `fallback` when absent. */
-export const LimitSchema = (max: number, fallback: number) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
+/** `limit` of a listing, by its entry in ROW_LIMITS (shared with the SPA): an integer in [1, max], its default when absent. */
+export const LimitSchema = ({ max, default: fallback }: RowLimit) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
 
 /** Position of the last row of a page in a (time DESC, id DESC) keyset. */
 export interface PageCursor {
@@ -40,4 +41,4 @@ export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
   return z.NEVER;
 });
 
-export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor: CursorSchema.optional() });
+export const PageQuerySchema = z.object({ limit: LimitSchema(ROW_LIMITS.keysetPage), cursor: CursorSchema.optional() });
