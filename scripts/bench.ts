@@ -9,8 +9,8 @@ import { openDatabase, type Database } from '../server/db/database';
 import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
 import { MarketDataService } from '../server/market-data/service';
 import { encodeBarCopy } from '../server/market-data/binary-copy';
-import { benchIngestion } from '../server/ingestion/bench';
-import { benchFeatures } from '../server/features/bench';
+import { benchIngestion } from '../tooling/bench/ingestion';
+import { benchFeatures } from '../tooling/bench/features';
 
 const BENCH_TICKER = 'ZZBENCH';
 

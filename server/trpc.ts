@@ -16,7 +16,7 @@ export interface Principal {
   scopes: ReadonlySet<string>;
 }
 
-/** 1. Context, built per request by the HTTP layer (server/http/context.ts). */
+/** 1. Context, built per request by the HTTP layer (`createContext` in server/http/app.ts). */
 export interface Context {
   services: Services;
   principal: Principal | null;

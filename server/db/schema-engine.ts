@@ -1,7 +1,7 @@
 // Offline `prisma migrate diff`: Prisma's schema engine compiled to WASM
 // (@prisma/schema-engine-wasm, pinned exactly: it is Prisma-internal), driven through a
 // migration-aware PrismaPg adapter. The Prisma 7 CLI only spawns a native engine that it
-// downloads at start-up, which this offline machine cannot do (docs: /work/shared/notes/environment.md).
+// downloads at start-up, which an offline machine cannot do.
 //
 // The adapter works around three traps of @prisma/adapter-pg 7.10.1:
 // - it cannot decode PostgreSQL's `char` type (OID 18), which the engine's introspection

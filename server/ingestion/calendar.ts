@@ -6,7 +6,7 @@
 //   (on early-close days the late-trading session of NYSE Arca & co. ends at 17:00, per NYSE's own
 //   calendar footnotes; the SPY reference minute file ends at 17:00 on 2025-07-03).
 // - Holiday rules follow NYSE practice as encoded by pandas_market_calendars (holidays/nyse.py) and
-//   the NYSE press releases copied to /work/shared/reference/calendar. The rules below are accurate
+//   the NYSE press releases (dates in tooling/reference/data/calendar). The rules below are accurate
 //   from 1995 onward; earlier years are computed with the same modern rules and are NOT historical.
 // - New Year's Day: Sunday -> Monday, but a Saturday New Year's is NOT observed on the prior Friday
 //   (e.g. 2022-01-01: Friday 2021-12-31 traded). Other fixed-date holidays (Juneteenth from 2022,

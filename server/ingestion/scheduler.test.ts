@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../logger';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
-import { loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
+import { loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import { refreshTick, startRefreshScheduler } from './scheduler';
 import { IngestionService } from './service';
 

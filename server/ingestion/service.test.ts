@@ -7,8 +7,8 @@ import type { Timeframe } from '../market-data/schema';
 import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { formatNy, nyWallTimeToUtc } from './calendar';
-import { startFakePolygon, type FakePolygon, type FakeBarInput } from './fake-polygon/server';
-import { loadSpyDailyBars, loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon, type FakeBarInput } from '../../tooling/fake-polygon/server';
+import { loadSpyDailyBars, loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import type { ProgressEvent } from './runner';
 import { IngestionService, type IngestionServiceDeps } from './service';
 

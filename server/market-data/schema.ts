@@ -97,7 +97,8 @@ export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);
 
 // ---- API shapes -------------------------------------------------------------------------------
 // Query inputs coerce explicitly: REST delivers query strings, and explicit coercion keeps the
-// tRPC side behaving the same (see environment.md on trpc-to-openapi's coercion trap).
+// tRPC side behaving the same (trpc-to-openapi turns coercion on inside shared zod schemas on its
+// first REST request, so implicit behaviour would differ before and after it).
 
 export const QueryDateSchema = z.coerce.date<Date | string | number>();
 export const LimitSchema = (max: number, fallback: number) => z.coerce.number<number>().int().min(1).max(max).default(fallback);

@@ -1,5 +1,6 @@
-// Parsers for the reference bar files in /work/shared/reference (see its SOURCES.md / spy/README.md).
-// Used by the gap-validation tests and by the fake Polygon server (which serves these bars offline).
+// Parsers for the reference bar files vendored in tooling/reference/data (see data/SOURCES.md and
+// data/spy/README.md). Used by the gap-validation tests and by the fake Polygon server (which serves
+// these bars offline).
 //
 // Formats handled
 // - Minute bars with naive US/Eastern timestamps, bar START, header `date,Open,High,Low,Close,Volume`
@@ -8,14 +9,13 @@
 //   belongs to its exchange session date and is stamped at midnight America/New_York, as Polygon does.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Bar, Timeframe } from '../market-data/schema';
-import { nyMidnightUtcMs, nyWallTimeToUtcMs } from './calendar';
+import type { Bar, Timeframe } from '../../server/market-data/schema';
+import { nyMidnightUtcMs, nyWallTimeToUtcMs } from '../../server/ingestion/calendar';
 
 export type { Bar };
 
-/** Folder of the shared reference data; override with QUANTBASE_REFERENCE_DIR. */
-export const DEFAULT_REFERENCE_DIR =
-  process.env.QUANTBASE_REFERENCE_DIR ?? path.resolve(import.meta.dirname, '../../../shared/reference');
+/** Folder of the reference data: the vendored copy beside this file, unless QUANTBASE_REFERENCE_DIR names another. */
+export const DEFAULT_REFERENCE_DIR = process.env.QUANTBASE_REFERENCE_DIR ?? path.resolve(import.meta.dirname, 'data');
 
 export const SPY_MINUTE_FILE = 'spy/SPY_1min_2025-07-01_to_2025-07-07_ET.csv';
 export const SPY_DAILY_FILE = 'spy/SPY_daily_2023-01-03_to_2026-02-09_stooq.csv';

@@ -3,7 +3,7 @@
 //   GET /v2/aggs/ticker/:ticker/range/:multiplier/:timespan/:from/:to
 //       ?adjusted=true|false&sort=asc|desc&limit=1..50000&apiKey=KEY   (or Authorization: Bearer KEY)
 //
-// Behaviour copied from Polygon (docs + /work/shared/reference/polygon/*.json):
+// Behaviour copied from Polygon (docs + tooling/reference/data/polygon/*.json):
 // - Body keys in Polygon's order: ticker, queryCount, resultsCount, adjusted, results[{v,vw,o,c,h,l,t,n}],
 //   status ('OK', or 'DELAYED' if configured), request_id, count, next_url. `results` is omitted when
 //   empty. `t` = Unix ms of the bar START; `vw` rounded to 4 decimals.
@@ -32,9 +32,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../../demo/market-simulator';
-import type { Bar } from '../../market-data/schema';
-import { bucketStartMs, getSession, nyMidnightUtcMs, sessionDateOf, addDays } from '../calendar';
+import { seededRandom } from '../../server/demo/market-simulator';
+import type { Bar } from '../../server/market-data/schema';
+import { bucketStartMs, getSession, nyMidnightUtcMs, sessionDateOf, addDays } from '../../server/ingestion/calendar';
 
 /** Input bar: the project's Bar without its series key (extra fields ignored). */
 export type FakeBarInput = Omit<Bar, 'ticker' | 'timeframe'>;

@@ -2,9 +2,9 @@
 // regular-session bars (~196k) in under 10 s. Works on its own ticker and removes it afterwards,
 // so it can run on a database holding real data.
 import type pg from 'pg';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
-import { MarketDataRepository } from '../market-data/repository';
-import { FeatureService, type ComputeResult } from './service';
+import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
+import { MarketDataRepository } from '../../server/market-data/repository';
+import { FeatureService, type ComputeResult } from '../../server/features/service';
 
 export interface FeatureBenchResult {
   bars: number;

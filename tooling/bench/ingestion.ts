@@ -5,12 +5,12 @@
 // One month is ingested first and thrown away: it warms the JIT and the pool's connections, which a
 // real multi-hour backfill pays once. The two-year run is then repeated and the median reported,
 // because on a small shared machine single runs vary by +-20%.
-import type { DbHandles } from '../db/client';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
-import { startFakePolygon } from './fake-polygon/server';
-import { previousTradingDay } from './calendar';
-import { IngestionService } from './service';
-import { todayNy, yearsBefore } from './windows';
+import type { DbHandles } from '../../server/db/client';
+import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
+import { startFakePolygon } from '../fake-polygon/server';
+import { previousTradingDay } from '../../server/ingestion/calendar';
+import { IngestionService } from '../../server/ingestion/service';
+import { todayNy, yearsBefore } from '../../server/ingestion/windows';
 
 export const BENCH_TICKER = 'BENCHSPY';
 
