@@ -126,6 +126,11 @@ async function readMigrations(baseDir: string): Promise<MigrationList> {
 
 let bindings: Promise<void> | undefined;
 
+/** Node's global WebAssembly, which @types/node 20 does not declare (lib.dom does; the server compiles without DOM). */
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+};
+
 /** Instantiates the WASM module (Node 20 cannot `import` a .wasm file, so it is loaded by hand). */
 async function loadBindings(): Promise<void> {
   // A Rust panic reports its message here, then throws `RuntimeError: unreachable` outside any
