@@ -25,7 +25,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
     models: new ModelService(db.prisma, db.pool),
     predictions: new PredictionService(db.prisma, db.pool),
     systemMetrics: new SystemMetricsRepository(db.pool),
-    trading: new TradingService(db.prisma, db.pool),
+    trading: new TradingService(db.pool),
   };
 }
 

@@ -33,7 +33,7 @@ export const defaultSchemaPath = join(root, 'prisma/schema.prisma');
 export const defaultMigrationsDir = join(root, 'prisma/migrations');
 
 /** What the engine prints for a diff without changes. */
-export const EMPTY_MIGRATION = '-- This is an empty migration.';
+const EMPTY_MIGRATION = '-- This is an empty migration.';
 
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;

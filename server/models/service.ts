@@ -9,7 +9,7 @@ import { toIso, type HitStats } from '../predictions/schema';
 import { ModelRepository, type ModelRecord } from './repository';
 import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
 
-export function toModelRow(m: ModelRecord): ModelRow {
+function toModelRow(m: ModelRecord): ModelRow {
   return {
     ...m,
     timeframe: m.timeframe as Timeframe | null,

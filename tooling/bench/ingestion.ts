@@ -12,7 +12,7 @@ import { previousTradingDay } from '../../server/ingestion/calendar';
 import { IngestionService } from '../../server/ingestion/service';
 import { todayNy, yearsBefore } from '../../server/ingestion/windows';
 
-export const BENCH_TICKER = 'BENCHSPY';
+const BENCH_TICKER = 'BENCHSPY';
 
 export interface BenchResult {
   bars: number;
