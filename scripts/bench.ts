@@ -10,8 +10,8 @@ import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simul
 import { MarketDataRepository } from '../server/market-data/repository';
 import { MarketDataService } from '../server/market-data/service';
 import { encodeBarCopy } from '../server/market-data/binary-copy';
-import { benchIngestion } from '../server/ingestion/bench';
-import { benchFeatures } from '../server/features/bench';
+import { benchIngestion } from '../tooling/bench/ingestion';
+import { benchFeatures } from '../tooling/bench/features';
 
 const BENCH_TICKER = 'ZZBENCH';
 

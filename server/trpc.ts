@@ -56,7 +56,7 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 /** 3. Procedures. `publicProcedure` needs no caller; `scopedProcedure(scope)` needs a key with it. */
 export const publicProcedure = t.procedure.use(mapErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'An API key (Authorization: Bearer …) or a session is required' });
   }

@@ -11,7 +11,7 @@ import { ENV_KEY_SCOPES, type ApiKeyInfo, type Scope } from './schema';
 const KEY_PREFIX_LENGTH = 11; // "qb_" + 8 characters
 /** Prefixes remembered at most (unknown ones included); beyond that the cache starts over. */
 const KEY_CACHE_MAX_ENTRIES = 10_000;
-export const API_KEYS_CHANGED_CHANNEL = 'api_keys_changed';
+const API_KEYS_CHANGED_CHANNEL = 'api_keys_changed';
 const sha256 = (secret: string) => crypto.createHash('sha256').update(secret).digest();
 const randomSecret = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
 

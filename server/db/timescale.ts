@@ -21,7 +21,7 @@ export interface TimeSeriesMode {
 }
 
 /** What one maintenance run did (runOnce). */
-export interface MaintenanceResult {
+interface MaintenanceResult {
   /** false when another instance held the refresh lock, or in TimescaleDB mode (server policies refresh). */
   refreshed: boolean;
   /** market_data rows deleted by retention; null when skipped (lock held elsewhere, or TimescaleDB mode). */
@@ -33,7 +33,7 @@ export interface TimeSeriesMaintenance {
   runOnce(): Promise<MaintenanceResult>;
 }
 
-export const DAILY_SUMMARY_VIEW = 'daily_market_summary';
+const DAILY_SUMMARY_VIEW = 'daily_market_summary';
 
 // Session-level advisory locks, two-int form (the single-bigint form Prisma Migrate uses cannot collide
 // with it). First key: this module's namespace; second key: the job.

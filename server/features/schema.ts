@@ -15,7 +15,7 @@ export const FEATURE_KEYS: readonly FeatureKey[] = [...Object.values(COLUMN_FIEL
 const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
 
 /** `sma20,rsi14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
-export const FeatureColumnsSchema = z
+const FeatureColumnsSchema = z
   .string()
   .describe('Comma-separated feature keys (the catalog\'s `key`: sma20, rsi14, wma_20, ...); absent = every feature')
   .optional()
@@ -51,7 +51,7 @@ export const FeaturesQuerySchema = z
 export type FeaturesQuery = z.output<typeof FeaturesQuerySchema>;
 
 /** One stored feature row on the wire: the bar's start as ISO-8601 UTC, then the requested features. */
-export const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
+const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
 export type FeatureWireRow = z.infer<typeof FeatureRowSchema>;
 
 /** The bars envelope `{ success, ticker, timeframe, count, data }`, plus the columns served. */
@@ -60,7 +60,7 @@ export const FeaturesResponseSchema = BarsResponseSchema.extend({
   data: z.array(FeatureRowSchema),
 });
 
-export const FeatureCatalogEntrySchema = z.object({
+const FeatureCatalogEntrySchema = z.object({
   /** Catalog (snake_case) name, as in the `features` table and the docs. */
   name: z.string(),
   /** The name to put in `columns` and to read in `data` rows. */

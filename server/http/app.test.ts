@@ -1,7 +1,7 @@
 // The HTTP host end to end: real server, real database, real requests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../market-data/repository';
-import { startTestServer, type TestServer } from '../testing/http';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 
 let server: TestServer;
 let reader: string;
@@ -33,7 +33,7 @@ describe('REST adapter', () => {
   it('serves /api/health without a key, with the database facts', async () => {
     const res = await get('/api/health');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: true, status: 'ok', database: { mode: 'external', timescaledb: false } });
     expect(body.database.migrations.pending).toEqual([]);
     expect(body.database.rowCounts.market_data).toBe(5);
@@ -43,7 +43,7 @@ describe('REST adapter', () => {
   it('returns bars in the plan envelope for a key with market:read', async () => {
     const res = await get('/api/market-data?ticker=spy&timeframe=1m&limit=3', reader);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: true, ticker: 'SPY', timeframe: '1m', count: 3 });
     expect(body.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([bar(2), bar(3), bar(4)].map((b) => b.timestamp));
   });
@@ -54,17 +54,17 @@ describe('REST adapter', () => {
     expect(await missing.json()).toMatchObject({ success: false, error: expect.stringMatching(/API key/) });
     const wrong = await get('/api/market-data?ticker=SPY', 'qb_thisIsNotARealKeyAtAll0000000000000000000');
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error).toMatch(/Invalid, expired or revoked/);
+    expect((await readJson(wrong)).error).toMatch(/Invalid, expired or revoked/);
     const tradingOnly = await server.key(['trading:read']);
     const forbidden = await get('/api/market-data?ticker=SPY', tradingOnly);
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).error).toMatch(/market:read/);
+    expect((await readJson(forbidden)).error).toMatch(/market:read/);
   });
 
   it('answers bad input with 400 naming the field', async () => {
     const res = await get('/api/market-data?ticker=SPY&timeframe=7m', reader);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: false, error: 'Invalid input' });
     expect(body.details.map((d: { path: string }) => d.path)).toContain('timeframe');
   });
@@ -74,7 +74,7 @@ describe('REST adapter', () => {
     const bars = [bar(100), { ...bar(101), high: 50 }, bar(102)];
     const res = await post('/api/market-data/bulk', { bars }, writer);
     expect(res.status).toBe(400);
-    expect((await res.json()).details.map((d: { path: string }) => d.path)).toContain('bars.1.high');
+    expect((await readJson(res)).details.map((d: { path: string }) => d.path)).toContain('bars.1.high');
     const { rows } = await server.db.pool.query(`SELECT count(*)::int AS n FROM market_data`);
     expect(rows[0].n).toBe(5);
     const ok = await post('/api/market-data/bulk', { bars: [bar(100), bar(101)] }, writer);
@@ -149,7 +149,7 @@ describe('tRPC and sessions', () => {
 
   it('refuses a tRPC call without a session', async () => {
     expect((await trpcLatest()).status).toBe(401);
-    expect((await (await trpcMe()).json()).result.data.json).toBeNull();
+    expect((await readJson(await trpcMe())).result.data.json).toBeNull();
   });
 
   it('signs in with a key into an HttpOnly SameSite=Strict cookie, and out again', async () => {
@@ -162,7 +162,7 @@ describe('tRPC and sessions', () => {
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     const cookie = setCookie.split(';')[0]!;
-    expect((await (await trpcMe(cookie)).json()).result.data.json).toMatchObject({ name: 'reader', scopes: ['market:read'] });
+    expect((await readJson(await trpcMe(cookie))).result.data.json).toMatchObject({ name: 'reader', scopes: ['market:read'] });
     expect((await trpcLatest(cookie)).status).toBe(200);
     await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie } });
     expect((await trpcLatest(cookie)).status).toBe(401);

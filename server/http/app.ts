@@ -60,7 +60,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
     pinoHttp({
       logger,
       quietReqLogger: true, // request logs carry only reqId, the rest is in the completion line
-      genReqId: (req, res) => {
+      genReqId: (_req, res) => {
         const id = crypto.randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;

@@ -33,7 +33,7 @@ export function registerPoolMetrics(pool: pg.Pool): void {
 }
 
 /** Route label without ids, so cardinality stays bounded (/api/models/{id}, /trpc/<procedure>). */
-export function routeLabel(req: Request): string {
+function routeLabel(req: Request): string {
   const path = (req.originalUrl.split('?')[0] ?? '/')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')
     .replace(/\/\d+(?=\/|$)/g, '/:n');

@@ -7,7 +7,7 @@ import type { DataIngestionLog, IngestionRun, IngestionStatus, Prisma, PrismaCli
 import type { Timeframe } from '../market-data/schema';
 import { sleep } from './pacing';
 
-export type { DataIngestionLog, IngestionRun, IngestionStatus };
+export type { DataIngestionLog, IngestionRun };
 export type RunKind = 'backfill' | 'refresh';
 export type FinalStatus = Exclude<IngestionStatus, 'RUNNING'>;
 

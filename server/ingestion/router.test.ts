@@ -7,8 +7,8 @@ import { appRouter } from '../router';
 import type { Services } from '../services';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { createCallerFactory } from '../trpc';
-import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
-import { loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
+import { loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import { IngestionRepository } from './repository';
 import { IngestionService, type IngestionSettings } from './service';
 

@@ -9,7 +9,7 @@ import { describeRejected, PolygonRequestError, type BarSource, type FetchedWind
 import type { FinalStatus, IngestionRepository, LockMode, RunKind } from './repository';
 import { planWindows, type IngestionWindow } from './windows';
 
-export interface SeriesPlan {
+interface SeriesPlan {
   ticker: string;
   timeframe: Timeframe;
   /** First and last New York session dates, inclusive. */
@@ -33,7 +33,7 @@ export type ProgressEvent =
   | { type: 'retry'; ticker: string; timeframe: Timeframe; window: IngestionWindow; retry: number; delayMs: number; reason: string }
   | { type: 'window'; ticker: string; timeframe: Timeframe; window: IngestionWindow; status: FinalStatus; bars: number; retries: number; error: string | null };
 
-export interface WindowFailure {
+interface WindowFailure {
   ticker: string;
   timeframe: Timeframe;
   firstDate: string;
@@ -81,7 +81,7 @@ export interface ExecuteOptions {
 }
 
 /** Every window of a plan, per series, in execution order. */
-export function planRunWindows(plan: RunPlan): IngestionWindow[][] {
+function planRunWindows(plan: RunPlan): IngestionWindow[][] {
   return plan.series.map((s) => planWindows(s.ticker, s.timeframe, s.from, s.to));
 }
 

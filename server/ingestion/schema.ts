@@ -5,11 +5,11 @@ import { LimitSchema } from '../shared/pagination';
 import { INGESTION_LIMITS, GAP_REPORT_MAX_DAYS, ROW_LIMITS } from '../shared/limits';
 
 const STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED'] as const;
-export const IngestionStatusSchema = z.enum(STATUSES);
-export const RunKindSchema = z.enum(['backfill', 'refresh']);
+const IngestionStatusSchema = z.enum(STATUSES);
+const RunKindSchema = z.enum(['backfill', 'refresh']);
 
 /** A New York session date. */
-export const SessionDateSchema = z
+const SessionDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
@@ -31,7 +31,6 @@ export const BackfillInputSchema = z
     force: z.boolean().default(false),
   })
   .refine((b) => !b.from || !b.to || b.from <= b.to, { path: ['to'], message: 'to must not be before from' });
-export type BackfillInput = z.input<typeof BackfillInputSchema>;
 
 export const RefreshInputSchema = z.object({
   tickers: listOf(TickerSchema, INGESTION_LIMITS.tickers).optional(),
@@ -76,7 +75,7 @@ export const LogListInputSchema = z.object({
   cursor: z.string().uuid().optional(),
 });
 
-export const RunSchema = z.object({
+const RunSchema = z.object({
   id: z.string(),
   kind: RunKindSchema,
   tickers: z.array(z.string()),
@@ -107,7 +106,7 @@ export const RunSchema = z.object({
 });
 export type RunView = z.infer<typeof RunSchema>;
 
-export const LogSchema = z.object({
+const LogSchema = z.object({
   id: z.string(),
   runId: z.string().nullable(),
   source: z.string(),
@@ -132,7 +131,7 @@ export const StartedRunSchema = z.object({ success: z.literal(true), runId: z.st
 const IssueSchema = z.object({ timestamp: z.string(), local: z.string(), reason: z.string() });
 
 /** gaps.ts GapReport. */
-export const GapReportSchema = z.object({
+const GapReportSchema = z.object({
   ticker: z.string().nullable(),
   timeframe: TimeframeSchema,
   from: z.string(),

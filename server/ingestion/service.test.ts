@@ -8,8 +8,8 @@ import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/marke
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { metricValue } from '../testing/metrics';
 import { formatNy, nyWallTimeToUtc } from './calendar';
-import { startFakePolygon, type FakePolygon, type FakeBarInput } from './fake-polygon/server';
-import { loadSpyDailyBars, loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon, type FakeBarInput } from '../../tooling/fake-polygon/server';
+import { loadSpyDailyBars, loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import { IngestionRepository } from './repository';
 import type { ProgressEvent } from './runner';
 import { IngestionService, type IngestionServiceDeps } from './service';

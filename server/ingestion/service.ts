@@ -15,7 +15,7 @@ import { createRun, executeRun, type BarsWrittenHook, type ExecuteOptions, type 
 import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
 import { todayNy, yearsBefore } from './windows';
 
-export interface PolygonSettings {
+interface PolygonSettings {
   apiKey?: string;
   baseUrl: string;
   plan: PolygonPlan;

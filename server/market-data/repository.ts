@@ -53,7 +53,7 @@ const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_c
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Rejects the whole batch on the first invalid or repeated bar, naming its index and field. */
-export function assertValidBatch(bars: readonly Bar[]): void {
+function assertValidBatch(bars: readonly Bar[]): void {
   // Timestamps seen per series; batches are mostly one series, so the lookup is by reference.
   const series = new Map<string, Map<number, number>>();
   let lastTicker = '';

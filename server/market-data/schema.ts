@@ -66,7 +66,7 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
 export const TickerSchema = z.string().trim().toUpperCase().regex(TICKER_PATTERN, 'ticker must be 1-15 characters: A-Z, 0-9, "." or "-", starting with a letter');
 
 /** One OHLCV bar, stamped with its start (UTC). */
-export const BarSchema = z
+const BarSchema = z
   .object({
     ticker: TickerSchema,
     timeframe: TimeframeSchema,
@@ -82,7 +82,6 @@ export const BarSchema = z
   .superRefine((bar, ctx) => {
     for (const v of barViolations(bar)) ctx.addIssue({ code: 'custom', path: [v.field], message: v.message });
   });
-export type BarInput = z.input<typeof BarSchema>;
 export interface Bar {
   ticker: string;
   timeframe: Timeframe;
@@ -120,7 +119,7 @@ export const BarRangeQuerySchema = z
 export const SeriesKeySchema = z.object({ ticker: TickerSchema, timeframe: TimeframeSchema.default('1d') });
 
 /** A stored bar on the wire: timestamp as an ISO-8601 UTC string (bar start). */
-export const BarRowSchema = z.object({
+const BarRowSchema = z.object({
   timestamp: z.string(),
   open: z.number(),
   high: z.number(),

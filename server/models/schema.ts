@@ -49,7 +49,7 @@ export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
 export const DeployInputSchema = z.object({ modelId: z.uuid() });
 
-export const ModelRowSchema = z.object({
+const ModelRowSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   version: z.string(),

@@ -9,7 +9,7 @@ import { toIso } from '../shared/time';
 import type { ModelRecord, ModelRepository } from './repository';
 import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
 
-export function toModelRow(m: ModelRecord): ModelRow {
+function toModelRow(m: ModelRecord): ModelRow {
   return {
     ...m,
     timeframe: m.timeframe as Timeframe | null,

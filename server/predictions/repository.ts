@@ -52,7 +52,7 @@ export interface ModelSummary {
 export type AccuracyRow = HitStats & { modelId: string; modelName: string; modelVersion: string; ticker: string; timeframe: Timeframe };
 
 /** |change| below this counts as NEUTRAL (0.01 %). */
-export const NEUTRAL_BAND = 0.0001;
+const NEUTRAL_BAND = 0.0001;
 
 /** The resolver's advisory lock, two-int form: this module's namespace ("QPRD"), then the job. */
 export const RESOLVER_LOCK = [0x5150_5244, 1] as const;

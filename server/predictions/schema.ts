@@ -5,7 +5,7 @@ import { LimitSchema, PageQuerySchema } from '../shared/pagination';
 import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 import { ROW_LIMITS } from '../shared/limits';
 
-export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
+const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
 export const DirectionSchema = z.enum(DIRECTIONS);
 export type Direction = z.infer<typeof DirectionSchema>;
 
@@ -35,11 +35,11 @@ const targetAfterPredictionIssue = { path: ['targetTime'], message: 'targetTime 
 export const NewPredictionSchema = PredictionFieldsSchema.extend({ modelId: z.uuid() }).refine(targetAfterPrediction, targetAfterPredictionIssue);
 export type NewPredictionInput = z.infer<typeof NewPredictionSchema>;
 
-export const MAX_BATCH = 5000;
+const MAX_BATCH = 5000;
 
 export const PredictionBatchInputSchema = z.object({ predictions: z.array(NewPredictionSchema).min(1).max(MAX_BATCH) });
 
-export const ModelRefSchema = z.object({ name: z.string().min(1), version: z.string().min(1) });
+const ModelRefSchema = z.object({ name: z.string().min(1), version: z.string().min(1) });
 
 /** The ML service's push: the model by id or by name + version, for the batch or per prediction. */
 export const WebhookInputSchema = z
@@ -57,7 +57,7 @@ export const WebhookInputSchema = z
   });
 export type WebhookInput = z.infer<typeof WebhookInputSchema>;
 
-export const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
+const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
 
 const PredictionFilterSchema = z.object({
   ticker: TickerSchema.optional(),
@@ -81,7 +81,7 @@ export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
 
-export const PredictionRowSchema = z.object({
+const PredictionRowSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
   ticker: z.string(),
@@ -105,7 +105,7 @@ export const PredictionRowSchema = z.object({
 export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 
 /** The plan's latest-prediction item: the prediction plus `model: { name, algorithm, accuracy, version }`. */
-export const LatestPredictionSchema = PredictionRowSchema.extend({
+const LatestPredictionSchema = PredictionRowSchema.extend({
   model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string() }),
 });
 export type LatestPrediction = z.infer<typeof LatestPredictionSchema>;

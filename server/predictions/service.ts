@@ -15,7 +15,7 @@ import {
   type WebhookInput,
 } from './schema';
 
-export function toPredictionRow(p: PredictionRecord): PredictionRow {
+function toPredictionRow(p: PredictionRecord): PredictionRow {
   return {
     ...p,
     predictionTime: toIso(p.predictionTime),
@@ -26,7 +26,7 @@ export function toPredictionRow(p: PredictionRecord): PredictionRow {
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-export function toLatestPrediction({ modelName, modelVersion, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
+function toLatestPrediction({ modelName, modelVersion, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
   return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: modelVersion } };
 }
 

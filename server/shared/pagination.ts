@@ -12,7 +12,7 @@ export interface PageCursor {
   id: string;
 }
 
-export function encodeCursor(cursor: PageCursor): string {
+function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify([cursor.time.toISOString(), cursor.id])).toString('base64url');
 }
 
@@ -27,7 +27,7 @@ export function toPage<T, R>(rows: readonly T[], limit: number, cursorOf: (row: 
 }
 
 /** An opaque `nextCursor` from a previous page, decoded; anything else is a 400. */
-export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
+const CursorSchema = z.string().transform((text, ctx): PageCursor => {
   try {
     const [time, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(time as string);

@@ -5,10 +5,10 @@ import { DirectionSchema } from '../predictions/schema';
 import { PageQuerySchema } from '../shared/pagination';
 import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 
-export const SideSchema = z.enum(['BUY', 'SELL']);
-export const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);
-export const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELLED', 'REJECTED']);
-export const ActionSchema = z.enum(['BUY', 'SELL', 'HOLD']);
+const SideSchema = z.enum(['BUY', 'SELL']);
+const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);
+const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELLED', 'REJECTED']);
+const ActionSchema = z.enum(['BUY', 'SELL', 'HOLD']);
 
 export const SignalsQuerySchema = z.object({
   ticker: TickerSchema.optional(),
@@ -17,7 +17,7 @@ export const SignalsQuerySchema = z.object({
 });
 export type SignalsQuery = z.infer<typeof SignalsQuerySchema>;
 
-export const SignalSchema = z.object({
+const SignalSchema = z.object({
   ticker: z.string(),
   timeframe: TimeframeSchema,
   action: ActionSchema,
@@ -58,7 +58,7 @@ export const ExecuteInputSchema = z
   });
 export type ExecuteInput = z.infer<typeof ExecuteInputSchema>;
 
-export const TradeRowSchema = z.object({
+const TradeRowSchema = z.object({
   id: z.uuid(),
   clientOrderId: z.string().nullable(),
   ticker: z.string(),
@@ -79,7 +79,7 @@ export const TradeRowSchema = z.object({
 export type TradeRow = z.infer<typeof TradeRowSchema>;
 
 /** A stored position: what was bought, at what average price, and what selling has realised. */
-export const PositionSchema = z.object({
+const PositionSchema = z.object({
   ticker: z.string(),
   quantity: z.number(),
   averagePrice: z.number(),
@@ -94,7 +94,7 @@ export const ExecuteResponseSchema = z.object({
   position: PositionSchema.nullable().describe('The position after the fill; null for an order that did not fill'),
 });
 
-export const ValuedPositionSchema = PositionSchema.extend({
+const ValuedPositionSchema = PositionSchema.extend({
   currentPrice: z.number().nullable().describe('Close of the newest bar; null without market data'),
   priceTime: IsoDateTimeSchema.nullable(),
   marketValue: z.number().nullable(),

@@ -10,12 +10,12 @@ import type { ExecuteInput, HistoryQuery, Position, Signal, SignalsQuery, TradeR
 /** Quantities are floats: differences below this are rounding, not shares. */
 const QUANTITY_EPSILON = 1e-9;
 
-export function toTradeRow(t: TradeRecord): TradeRow {
+function toTradeRow(t: TradeRecord): TradeRow {
   return { ...t, executedAt: toIso(t.executedAt), createdAt: toIso(t.createdAt) };
 }
 
 /** BUY on a confident UP call, SELL on a confident DOWN call, HOLD otherwise (saying why). */
-export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now: Date): Signal {
+function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now: Date): Signal {
   let action: Signal['action'] = 'HOLD';
   let reason: string;
   if (p.targetTime <= now) reason = 'the prediction has expired (its target time has passed)';
@@ -46,7 +46,7 @@ export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: numb
  * the last close when that is at least as good as the limit. (ExecuteInputSchema sets limitPrice
  * exactly for LIMIT orders.)
  */
-export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, last: number | null): number | null {
+function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, last: number | null): number | null {
   const { limitPrice } = order;
   if (limitPrice === undefined) {
     if (last === null) throw DomainError.notFound(`No market data for ${order.ticker}: a market order needs a last price`);
@@ -58,7 +58,7 @@ export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPr
 }
 
 /** Average-cost accounting: buys move the average price, sells realise (price - average) * quantity. */
-export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): { position: Position; realizedPnl: number | null } {
+function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): { position: Position; realizedPnl: number | null } {
   if (side === 'BUY') {
     const held = before.quantity + quantity;
     return {
@@ -78,7 +78,7 @@ export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: numb
   };
 }
 
-export function valuePosition({ priceTime, ...p }: PricedPosition): ValuedPosition {
+function valuePosition({ priceTime, ...p }: PricedPosition): ValuedPosition {
   const costBasis = p.quantity * p.averagePrice;
   const marketValue = p.currentPrice === null ? null : p.quantity * p.currentPrice;
   return { ...p, priceTime: toIso(priceTime), costBasis, marketValue, unrealizedPnl: marketValue === null ? null : marketValue - costBasis };
