@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'scripts/**/*.test.ts', 'web/src/**/*.test.{ts,tsx}'],
+    include: ['server/**/*.test.ts', 'scripts/**/*.test.ts', 'tooling/**/*.test.ts', 'web/src/**/*.test.{ts,tsx}'],
     globalSetup: ['server/testing/global-setup.ts'],
     env: { NODE_ENV: 'test' },
     testTimeout: 60_000,

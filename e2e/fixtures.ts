@@ -44,6 +44,8 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
 }
 
 export const test = base.extend<{ adminPage: Page }, { server: ServerInfo }>({
+  // Playwright reads a fixture's parameter list: one that needs no other fixture takes `{}`.
+  // eslint-disable-next-line no-empty-pattern
   server: [async ({}, use) => use(readServerInfo()), { scope: 'worker' }],
   baseURL: async ({ server }, use) => use(server.url),
   adminPage: async ({ page, server }, use) => {

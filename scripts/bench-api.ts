@@ -11,7 +11,6 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/database';
 import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
-import { MarketDataRepository } from '../server/market-data/repository';
 import { createServices } from '../server/services';
 import { freePort } from '../server/testing/postgres';
 
@@ -103,7 +102,7 @@ try {
 
   // One year of 1m bars through the whole stack (auth, rate limit, validation, JSON), one at a time.
   const year = simulateMinuteBars({ ticker: RANGE_TICKER, startPrice: 300, annualVol: 0.2, annualDrift: 0, minuteVolume: 1e5 }, sessionsBetween('2024-06-01', '2025-06-30'), 3).slice(-100_000);
-  await new MarketDataRepository(db.pool).upsertBars(year);
+  await services.marketData.upsertBars(year);
   const url = `${base}/api/market-data/range?ticker=${RANGE_TICKER}&timeframe=1m&from=${year[0]!.timestamp.toISOString()}&to=2025-07-01T00:00:00Z`;
   // Timed until the last byte is in (what the server and the network deliver); the client's own
   // JSON.parse of 14 MB is the bot's business and is checked outside the timing.

@@ -7,10 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../server/config';
 import { openDatabase, type Database } from '../server/db/database';
 import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
+import { MarketDataRepository } from '../server/market-data/repository';
 import { MarketDataService } from '../server/market-data/service';
 import { ENCODED_BAR_COLUMNS, encodeBarCopy } from '../server/market-data/binary-copy';
-import { benchIngestion } from '../server/ingestion/bench';
-import { benchFeatures } from '../server/features/bench';
+import { benchIngestion } from '../tooling/bench/ingestion';
+import { benchFeatures } from '../tooling/bench/features';
 
 const BENCH_TICKER = 'ZZBENCH';
 
@@ -29,7 +30,7 @@ const ms = (start: number) => performance.now() - start;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function benchBars(db: Database) {
-  const service = new MarketDataService(db.pool);
+  const service = new MarketDataService(new MarketDataRepository(db.pool));
   // One year of regular-session minutes: ~98,000 bars, topped up to exactly 100,000 from the year before.
   const sessions = sessionsBetween('2024-06-01', '2025-06-30');
   const bars = simulateMinuteBars({ ticker: BENCH_TICKER, startPrice: 400, annualVol: 0.2, annualDrift: 0.05, minuteVolume: 1e5 }, sessions, 7).slice(-100_000);

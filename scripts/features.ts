@@ -4,8 +4,9 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../server/config';
 import { openDatabase } from '../server/db/database';
-import { FeatureService, type ComputeResult } from '../server/features/service';
+import type { ComputeResult } from '../server/features/service';
 import { TickerSchema, TimeframeSchema, type Timeframe } from '../server/market-data/schema';
+import { createServices } from '../server/services';
 
 const parseWith = (schema: typeof TickerSchema | typeof TimeframeSchema, what: string) => (value: string) => {
   const parsed = schema.safeParse(value);
@@ -25,9 +26,10 @@ try {
   program.parse(process.argv);
   const opts = program.opts<{ ticker?: string; timeframe?: Timeframe; all?: boolean; full?: boolean }>();
   if (!opts.all && !(opts.ticker && opts.timeframe)) program.error('give --ticker and --timeframe, or --all');
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
-    const service = new FeatureService(db.pool);
+    const service = createServices(db, config).features;
     const results: ComputeResult[] = opts.all
       ? await service.computeAll({ full: opts.full })
       : [await service.computeFeatures({ ticker: opts.ticker!, timeframe: opts.timeframe!, full: opts.full })];

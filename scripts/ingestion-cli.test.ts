@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
-import { startFakePolygon, type FakePolygon } from '../server/ingestion/fake-polygon/server';
+import { startFakePolygon, type FakePolygon } from '../tooling/fake-polygon/server';
 import { IngestionRepository } from '../server/ingestion/repository';
 import { createTestDatabase, type TestDatabase } from '../server/testing/db';
 

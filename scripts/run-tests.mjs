@@ -1,6 +1,7 @@
-// npm test: the whole suite — the type check (one check: the server, the SPA and the tests must
-// compile), vitest (unit + integration against a real PostgreSQL the harness starts) and, when
-// present, the Playwright end-to-end suite — then one summary line CI reads: "N passed, N failed".
+// npm test: the whole suite — the type check (one check: the Node side and the SPA, each with its
+// own tsconfig, must compile), lint (one check: ESLint and knip), vitest (unit + integration against
+// a real PostgreSQL the harness starts) and, when present, the Playwright end-to-end suite — then one
+// summary line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,15 +17,26 @@ let failed = 0;
 let skipped = 0;
 let exitCode = 0;
 
+/** Runs every command (all of them, so one run shows every problem) as one counted check. */
+function check(name, commands) {
+  const codes = commands.map((args) => run('npx', args));
+  const code = codes.find((c) => c !== 0) ?? 0;
+  if (code === 0) passed += 1;
+  else {
+    const failedCommands = commands.filter((_, i) => codes[i] !== 0).map((args) => `npx ${args.join(' ')}`);
+    console.error(`${name} failed (${failedCommands.join('; ')})`);
+    failed += 1;
+    exitCode ||= code;
+  }
+}
+
 const extra = process.argv.slice(2);
 if (extra.length === 0) {
-  const typecheckCode = run('npx', ['tsc', '--noEmit', '-p', '.']);
-  if (typecheckCode === 0) passed += 1;
-  else {
-    console.error('type check failed (npx tsc --noEmit -p .)');
-    failed += 1;
-    exitCode ||= typecheckCode;
-  }
+  check('type check', [
+    ['tsc', '--noEmit', '-p', '.'],
+    ['tsc', '--noEmit', '-p', 'web'],
+  ]);
+  check('lint', [['eslint', '.'], ['knip']]);
 }
 
 const vitestJson = path.join(out, 'vitest.json');

@@ -1,12 +1,54 @@
-// One error model: whatever a layer throws becomes a TRPCError with the right code (and so the
-// right HTTP status on REST), with a message safe to show a client.
+// The one place errors meet transports. Whatever the layers below throw - a DomainError from a
+// service or repository, a pg or Prisma error, a body-parser error - becomes a TRPCError with the
+// right code, and through that code the HTTP status of REST answers (trpc-to-openapi) and of the
+// Express error handler, with a message safe to show a client. Request validation needs no
+// mapping: tRPC's input parser answers BAD_REQUEST with the ZodError as cause, whose issues become
+// `details` here. A ZodError anywhere else (a failed output check) is a bug: 500.
 import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
-import { InvalidBarError } from './market-data/repository';
+import { DomainError, type DomainErrorKind, type FieldIssue } from './shared/domain-error';
+
+type TRPCCode = TRPCError['code'];
+
+const CODE_OF_KIND: Readonly<Record<DomainErrorKind, TRPCCode>> = {
+  'not-found': 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid: 'BAD_REQUEST',
+  unprocessable: 'UNPROCESSABLE_CONTENT',
+  precondition: 'PRECONDITION_FAILED',
+  unavailable: 'SERVICE_UNAVAILABLE',
+};
 
 /** Connection-level failures: the database is unreachable or restarting → 503. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'P1001', 'P1002', 'P1017']);
+const UNAVAILABLE_MESSAGES = /connect(ion)? (timeout|terminated)|timeout exceeded when trying to connect|Connection terminated/i;
+const DATABASE_UNAVAILABLE = 'The database is unavailable; retry shortly';
 
+const DUPLICATE = { code: 'CONFLICT', message: 'A record with the same key already exists' } as const;
+const MISSING_REFERENCE = { code: 'BAD_REQUEST', message: 'A referenced record does not exist' } as const;
+const BROKEN_RULE = { code: 'BAD_REQUEST', message: 'A value breaks a data rule (out of range or malformed)' } as const;
+
+/** Requests the database refused (SQLSTATE or Prisma code): the client's to fix, not faults. */
+const REFUSED: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
+  '23505': DUPLICATE, // unique_violation
+  P2002: DUPLICATE,
+  '23503': MISSING_REFERENCE, // foreign_key_violation
+  P2003: MISSING_REFERENCE,
+  '23514': BROKEN_RULE, // check_violation
+  '23502': BROKEN_RULE, // not_null_violation
+  '22P02': BROKEN_RULE, // invalid_text_representation
+  '22003': BROKEN_RULE, // numeric_value_out_of_range
+  P2025: { code: 'NOT_FOUND', message: 'Not found' }, // Prisma: the record to update or delete does not exist
+};
+
+/** express.json() failures, which reach the Express error handler with a `type`. */
+const BODY_ERRORS: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
+  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
+  'entity.parse.failed': { code: 'BAD_REQUEST', message: 'Malformed JSON body' },
+};
+
+/** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
 function codeOf(error: unknown): string | undefined {
   const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
   if (typeof e?.code === 'string') return e.code;
@@ -16,33 +58,35 @@ function codeOf(error: unknown): string | undefined {
 
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
-  if (error instanceof ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error });
-  if (error instanceof InvalidBarError) {
-    return new TRPCError({
-      code: 'BAD_REQUEST',
-      message: error.message,
-      cause: Object.assign(error, { details: [{ path: `bars.${error.index}.${error.field}`, message: error.reason }] }),
-    });
-  }
+  if (error instanceof DomainError) return new TRPCError({ code: CODE_OF_KIND[error.kind], message: error.message, cause: error });
+  const bodyError = BODY_ERRORS[(error as { type?: unknown } | null)?.type as string];
+  if (bodyError) return new TRPCError({ ...bodyError, cause: error });
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
-  if ((code && UNAVAILABLE_CODES.has(code)) || /connect(ion)? (timeout|terminated)|timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
-    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly' });
+  if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: error });
   }
-  switch (code) {
-    case '23505':
-    case 'P2002':
-      return new TRPCError({ code: 'CONFLICT', message: 'A record with the same key already exists' });
-    case 'P2025':
-      return new TRPCError({ code: 'NOT_FOUND', message: 'Not found' });
-    case '23503':
-    case 'P2003':
-      return new TRPCError({ code: 'BAD_REQUEST', message: 'A referenced record does not exist' });
-    case '23514':
-    case '22P02':
-    case '22003':
-      return new TRPCError({ code: 'BAD_REQUEST', message: 'A value breaks a data rule (out of range or malformed)' });
-    default:
-      return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' });
+  const refused = code === undefined ? undefined : REFUSED[code];
+  if (refused) return new TRPCError({ ...refused, cause: error });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause: error });
+}
+
+/** The fields at fault: zod's issues for invalid input, a DomainError's details. */
+function errorDetails(error: TRPCError): FieldIssue[] | undefined {
+  if (error.cause instanceof ZodError) {
+    return error.code === 'BAD_REQUEST' ? error.cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined;
   }
+  return error.cause instanceof DomainError ? error.cause.details : undefined;
+}
+
+/** The error body every client sees (REST, tRPC, the Express error handler): `{ success: false, error, details? }`. */
+export function errorBody(error: TRPCError): { success: false; error: string; details: FieldIssue[] | undefined } {
+  const invalidInput = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError;
+  return { success: false, error: invalidInput ? 'Invalid input' : error.message, details: errorDetails(error) };
+}
+
+/** What the Express error handler answers for an error thrown outside tRPC. */
+export function toHttpError(error: unknown): { status: number; error: TRPCError; body: ReturnType<typeof errorBody> } {
+  const mapped = toTRPCError(error);
+  return { status: getHTTPStatusCodeFromError(mapped), error: mapped, body: errorBody(mapped) };
 }

@@ -9,7 +9,7 @@ import { logger } from './logger';
 import { seedDemoData } from './demo/seed';
 import { createServices, type Services } from './services';
 import { startRefreshScheduler } from './ingestion/scheduler';
-import { startPredictionResolver } from './predictions/service';
+import { startPredictionResolver } from './predictions/resolver';
 
 async function main() {
   const config = loadConfig();
@@ -30,7 +30,10 @@ async function main() {
     retentionYears: config.RETENTION_YEARS,
   });
   const sessionSweep = setInterval(() => void services.auth.pruneExpired().catch(() => undefined), 10 * 60_000).unref();
-  const resolver = startPredictionResolver(services, { intervalSeconds: config.PREDICTION_RESOLVE_SECONDS });
+  const resolver = startPredictionResolver(
+    { predictions: services.predictions.repository, metrics: services.systemMetrics },
+    { intervalSeconds: config.PREDICTION_RESOLVE_SECONDS },
+  );
   const refresh = config.REFRESH_TICKERS ? startRefreshScheduler({ service: services.ingestion, log: logger }) : null;
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database

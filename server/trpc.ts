@@ -2,21 +2,13 @@
 // procedure builders from here (the pattern of tRPC's express-server example and create-t3-app).
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { ZodError } from 'zod';
 import type { OpenApiMeta } from 'trpc-to-openapi';
+import { hasScope, type Principal } from './auth/principal';
+import { errorBody, toTRPCError } from './errors';
 import type { Logger } from './logger';
 import type { Services } from './services';
-import { toTRPCError } from './errors';
 
-/** Who is calling: an API key, presented directly (bots) or through a session cookie (SPA). */
-export interface Principal {
-  keyId: string;
-  name: string;
-  prefix: string;
-  scopes: ReadonlySet<string>;
-}
-
-/** 1. Context, built per request by the HTTP layer (server/http/context.ts). */
+/** 1. Context, built per request by the HTTP layer (createContext in server/http/app.ts). */
 export interface Context {
   services: Services;
   principal: Principal | null;
@@ -28,8 +20,9 @@ export interface Context {
 
 /**
  * 2. Initialisation: superjson for the SPA (Dates survive the wire), OpenAPI metadata for the REST
- * adapter, and an error formatter that exposes zod issues with their field paths. The REST adapter
- * spreads this shape into its error bodies, so `success: false`, `error` and `details` reach bots.
+ * adapter, and an error formatter that adds the one error body (server/errors.ts: `success: false`,
+ * `error`, `details` with the fields at fault). The REST adapter spreads this shape into its error
+ * bodies, so they reach bots too.
  */
 const t = initTRPC
   .context<Context>()
@@ -37,17 +30,7 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      const zodError = error.cause instanceof ZodError ? error.cause : null;
-      const details = zodError
-        ? zodError.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-        : (error.cause as { details?: unknown } | undefined)?.details;
-      return {
-        ...shape,
-        success: false as const,
-        error: zodError ? 'Invalid input' : shape.message,
-        details,
-        data: { ...shape.data, stack: undefined },
-      };
+      return { ...shape, ...errorBody(error), data: { ...shape.data, stack: undefined } };
     },
   });
 
@@ -55,8 +38,8 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every procedure maps what the layers below throw (pg, Prisma, domain errors) onto tRPC codes,
- * so clients get 400/404/409/503 and never a stack trace or SQL text.
+ * Every procedure maps what the layers below throw (DomainError, pg, Prisma) onto tRPC codes
+ * (server/errors.ts), so clients get 400/404/409/412/422/503 and never a stack trace or SQL text.
  */
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
@@ -73,16 +56,12 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 /** 3. Procedures. `publicProcedure` needs no caller; `scopedProcedure(scope)` needs a key with it. */
 export const publicProcedure = t.procedure.use(mapErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'An API key (Authorization: Bearer …) or a session is required' });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
-
-export function hasScope(principal: Principal, scope: string): boolean {
-  return principal.scopes.has(scope) || principal.scopes.has('admin');
-}
 
 export function scopedProcedure(scope: string) {
   return authedProcedure.use(({ ctx, next }) => {

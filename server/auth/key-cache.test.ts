@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { AuthRepository } from './repository';
 import { AuthService } from './service';
 
 let db: TestDatabase;
@@ -13,8 +14,8 @@ const options = { sessionTtlHours: 1, signInTokenTtlHours: 1 };
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  a = new AuthService(db.prisma, db.pool, options);
-  b = new AuthService(db.prisma, db.pool, options);
+  a = new AuthService(new AuthRepository(db.prisma, db.pool), db.pool, options);
+  b = new AuthService(new AuthRepository(db.prisma, db.pool), db.pool, options);
   await Promise.all([a.startKeyCache(), b.startKeyCache()]);
 });
 afterAll(async () => {
@@ -74,7 +75,7 @@ describe('AuthService key cache', () => {
   });
 
   it('uses a cached lookup for a bounded time only, even if no notification ever comes', async () => {
-    const brief = new AuthService(db.prisma, db.pool, { ...options, keyCacheTtlMs: 1500 });
+    const brief = new AuthService(new AuthRepository(db.prisma, db.pool), db.pool, { ...options, keyCacheTtlMs: 1500 });
     await brief.startKeyCache();
     try {
       const { key, id } = await silentKey('short-ttl');

@@ -1,5 +1,6 @@
 // Auth concepts: scopes, API keys, the signed-in identity.
 import { z } from 'zod';
+import { KEY_NAME_MAX_LENGTH } from '../shared/limits';
 
 export const SCOPES = [
   'market:read',
@@ -20,7 +21,7 @@ export const ENV_KEY_SCOPES = {
   ML_SERVICE_API_KEY: ['market:read', 'predictions:read', 'predictions:write', 'models:write'],
 } as const satisfies Record<string, readonly Scope[]>;
 
-export const KeyNameSchema = z.string().trim().min(1).max(64).regex(/^[\w .:@-]+$/, 'name may hold letters, digits, spaces and _ . : @ -');
+const KeyNameSchema = z.string().trim().min(1).max(KEY_NAME_MAX_LENGTH).regex(/^[\w .:@-]+$/, 'name may hold letters, digits, spaces and _ . : @ -');
 
 export const CreateKeyInputSchema = z.object({
   name: KeyNameSchema,

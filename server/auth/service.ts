@@ -3,16 +3,15 @@
 // and compares hashes with crypto.timingSafeEqual, so timing reveals nothing about a secret.
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { PrismaClient } from '../db/generated/client';
 import { listen, type NotificationListener } from '../db/notifications';
-import type { Principal } from '../trpc';
-import { AuthRepository, type ApiKeyRow, type KeyCredentials } from './repository';
+import type { Principal } from './principal';
+import type { ApiKeyRow, AuthRepository, KeyCredentials } from './repository';
 import { ENV_KEY_SCOPES, type ApiKeyInfo, type Scope } from './schema';
 
 const KEY_PREFIX_LENGTH = 11; // "qb_" + 8 characters
 /** Prefixes remembered at most (unknown ones included); beyond that the cache starts over. */
 const KEY_CACHE_MAX_ENTRIES = 10_000;
-export const API_KEYS_CHANGED_CHANNEL = 'api_keys_changed';
+const API_KEYS_CHANGED_CHANNEL = 'api_keys_changed';
 const sha256 = (secret: string) => crypto.createHash('sha256').update(secret).digest();
 const randomSecret = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
 
@@ -50,8 +49,6 @@ function toPrincipal(row: KeyCredentials): Principal {
 }
 
 export class AuthService {
-  private readonly repository: AuthRepository;
-
   /** When this process last recorded each key's use; spares a database round trip per request. */
   private readonly lastTouched = new Map<string, number>();
 
@@ -65,13 +62,12 @@ export class AuthService {
   private cacheGeneration = 0;
   private keyChanges: NotificationListener | null = null;
 
+  /** `pool`: whose connection settings the key-change listener uses. */
   constructor(
-    prisma: PrismaClient,
+    private readonly repository: AuthRepository,
     private readonly pool: pg.Pool,
     private readonly options: AuthOptions,
-  ) {
-    this.repository = new AuthRepository(prisma, pool);
-  }
+  ) {}
 
   /** Turns the key cache on (the HTTP server does; one-shot CLIs need not). Resolves once it is live. */
   async startKeyCache(): Promise<void> {

@@ -23,8 +23,6 @@ export function createDbHandles(url: string, poolMax: number): DbHandles {
   return { pool, prisma };
 }
 
-export type { PrismaClient };
-
 /** Creates `name` on the server behind `serverUrl` if missing; returns a URL pointing at it. */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl });

@@ -130,7 +130,7 @@ async function loadOrCreateCredentials(dataDir: string): Promise<Credentials> {
  * If `postmaster.pid` names a live postgres serving this directory (its parent was killed), shut
  * it down; if it names a dead or unrelated process, remove the file so postgres can start.
  */
-export async function clearStalePostmaster(clusterDir: string): Promise<void> {
+async function clearStalePostmaster(clusterDir: string): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   let content: string;
   try {

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
+const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
 const PRISMA_MIGRATE_LOCK = 72707369; // the advisory lock key Prisma Migrate uses
 
 export interface MigrationFile {

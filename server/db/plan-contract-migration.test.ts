@@ -13,7 +13,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeTempDir } from '../testing/postgres';
 import { createDbHandles, ensureDatabase, type DbHandles } from './client';
-import { applyMigrations, MIGRATIONS_DIR, readMigrations } from './migrate';
+import { applyMigrations, readMigrations } from './migrate';
+import { defaultMigrationsDir } from './schema-engine';
 import { setupTimeSeries } from './timescale';
 
 const CONTRACT_MIGRATION = '20261207161108_plan_data_contract';
@@ -31,7 +32,7 @@ const RUN = '00000000-0000-4000-8000-0000000000f0';
 const T = (iso: string) => new Date(iso);
 
 async function copyMigration(name: string, to = dir): Promise<void> {
-  await fs.cp(path.join(MIGRATIONS_DIR, name), path.join(to, name), { recursive: true });
+  await fs.cp(path.join(defaultMigrationsDir, name), path.join(to, name), { recursive: true });
 }
 
 /** A scratch folder holding the migrations before the contract. */

@@ -36,6 +36,8 @@ describe('schema engine diff', () => {
   });
 
   it('drops its shadow databases', async () => {
+    // A migrations-to-schema diff replays the migrations into a shadow database of its own.
+    await diffMigrationsToSchema({ adminUrl });
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {

@@ -1,7 +1,7 @@
 // Offline `prisma migrate diff`: Prisma's schema engine compiled to WASM
 // (@prisma/schema-engine-wasm, pinned exactly: it is Prisma-internal), driven through a
 // migration-aware PrismaPg adapter. The Prisma 7 CLI only spawns a native engine that it
-// downloads at start-up, which this offline machine cannot do (docs: /work/shared/notes/environment.md).
+// downloads at start-up, which an offline machine cannot do.
 //
 // The adapter works around three traps of @prisma/adapter-pg 7.10.1:
 // - it cannot decode PostgreSQL's `char` type (OID 18), which the engine's introspection
@@ -33,7 +33,7 @@ export const defaultSchemaPath = join(root, 'prisma/schema.prisma');
 export const defaultMigrationsDir = join(root, 'prisma/migrations');
 
 /** What the engine prints for a diff without changes. */
-export const EMPTY_MIGRATION = '-- This is an empty migration.';
+const EMPTY_MIGRATION = '-- This is an empty migration.';
 
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
@@ -125,6 +125,11 @@ async function readMigrations(baseDir: string): Promise<MigrationList> {
 }
 
 let bindings: Promise<void> | undefined;
+
+/** Node's global WebAssembly, which @types/node 20 does not declare (lib.dom does; the server compiles without DOM). */
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+};
 
 /** Instantiates the WASM module (Node 20 cannot `import` a .wasm file, so it is loaded by hand). */
 async function loadBindings(): Promise<void> {

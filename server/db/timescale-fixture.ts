@@ -42,7 +42,7 @@ const bar = (ticker: string, timestamp: string, open: number, high: number, low:
 });
 
 // Deliberately not in time order: open/close must come from the timestamps, not from insert order.
-export const FIXTURE_BARS: FixtureBar[] = [
+const FIXTURE_BARS: FixtureBar[] = [
   // AAPL, Fri 2024-03-08 (EST)
   bar('AAPL', '2024-03-09T00:59:00Z', 103, 103.5, 98, 99, 200), // 19:59 ET Mar 8, UTC Mar 9: last of Mar 8
   bar('AAPL', '2024-03-08T14:30:00Z', 100, 101, 99.5, 100.5, 1000), // 09:30 ET

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { metricValue } from '../testing/metrics';
 import {
   EXPECTED_DAILY_SUMMARY,
   EXPECTED_SUMMARY_COLUMNS,
@@ -135,6 +136,8 @@ describe('startTimeSeriesMaintenance in native mode', () => {
 
   it('two instances running at once: only one refreshes (advisory lock), the other skips without waiting', async () => {
     await insertBars(db.pool);
+    const refreshes = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'daily_summary_refresh', result })));
+    const before = await refreshes();
     const a = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
     const b = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
     // A plain (non-concurrent) refresh left uncommitted holds the view's ACCESS EXCLUSIVE lock, so
@@ -151,6 +154,7 @@ describe('startTimeSeriesMaintenance in native mode', () => {
       const results = await Promise.all(runs);
       expect(results.map((r) => r.refreshed).sort()).toEqual([false, true]);
       expect(await readDailySummary(db.pool)).toEqual(EXPECTED_DAILY_SUMMARY);
+      expect((await refreshes()).map((n, i) => n - before[i]!)).toEqual([1, 1]);
     } finally {
       await blocker.end();
       a.stop();
@@ -162,6 +166,8 @@ describe('startTimeSeriesMaintenance in native mode', () => {
     await db.pool.query(`
       INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume)
       VALUES ('OLD', '1m', now() - interval '6 years', 1, 1, 1, 1, 1)`);
+    const retentions = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'market_data_retention', result })));
+    const before = await retentions();
     const a = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
     const b = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
     // A row lock on the expired bar keeps the retention winner inside its DELETE.
@@ -176,6 +182,7 @@ describe('startTimeSeriesMaintenance in native mode', () => {
       await blocker.query('COMMIT');
       const results = await Promise.all(runs);
       expect(results.map((r) => r.deletedRows).sort()).toEqual([1, null]);
+      expect((await retentions()).map((n, i) => n - before[i]!)).toEqual([1, 1]);
     } finally {
       await blocker.end();
       a.stop();

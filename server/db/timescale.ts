@@ -13,6 +13,7 @@
 // time_bucket itself), hence timestamptz. The calendar date is `(day AT TIME ZONE 'America/New_York')::date`.
 import type pg from 'pg';
 import { logger } from '../logger';
+import { countJobRun } from '../metrics';
 
 export interface TimeSeriesMode {
   timescaledb: boolean;
@@ -20,7 +21,7 @@ export interface TimeSeriesMode {
 }
 
 /** What one maintenance run did (runOnce). */
-export interface MaintenanceResult {
+interface MaintenanceResult {
   /** false when another instance held the refresh lock, or in TimescaleDB mode (server policies refresh). */
   refreshed: boolean;
   /** market_data rows deleted by retention; null when skipped (lock held elsewhere, or TimescaleDB mode). */
@@ -32,7 +33,7 @@ export interface TimeSeriesMaintenance {
   runOnce(): Promise<MaintenanceResult>;
 }
 
-export const DAILY_SUMMARY_VIEW = 'daily_market_summary';
+const DAILY_SUMMARY_VIEW = 'daily_market_summary';
 
 // Session-level advisory locks, two-int form (the single-bigint form Prisma Migrate uses cannot collide
 // with it). First key: this module's namespace; second key: the job.
@@ -400,13 +401,13 @@ export function startTimeSeriesMaintenance(
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
 
-  const refresh = async (): Promise<boolean> => {
+  const refreshOnce = async (): Promise<boolean> => {
     const started = performance.now();
     const result = await runExclusive(pool, LOCK_REFRESH, (client) => refreshDailySummary(client));
     if (result.ran) logger.debug({ ms: Math.round(performance.now() - started) }, `${DAILY_SUMMARY_VIEW} refreshed`);
     return result.ran;
   };
-  const retention = async (): Promise<number | null> => {
+  const retentionOnce = async (): Promise<number | null> => {
     const result = await runExclusive(pool, LOCK_RETENTION, (client) =>
       deleteExpiredMarketData(client, opts.retentionYears),
     );
@@ -414,6 +415,9 @@ export function startTimeSeriesMaintenance(
     if (result.value > 0) logger.info({ deleted: result.value, years: opts.retentionYears }, 'market_data retention');
     return result.value;
   };
+  // Every run counts in quantbase_job_runs_total, as skipped when another instance ran it.
+  const refresh = () => countJobRun('daily_summary_refresh', refreshOnce, (ran) => (ran ? 'success' : 'skipped'));
+  const retention = () => countJobRun('market_data_retention', retentionOnce, (deleted) => (deleted === null ? 'skipped' : 'success'));
 
   // One run at a time per job in this process; errors are logged, never thrown from a timer.
   const schedule = (name: string, job: () => Promise<unknown>) => {

@@ -5,7 +5,7 @@ import { getSession, sessionsBetween, type Session, bucketStartMs } from '../ing
 import { TIMEFRAME_MINUTES, type Bar, type Timeframe } from '../market-data/schema';
 
 /** The `source` of every simulated bar: they come from no market. */
-export const DEMO_SOURCE = 'demo';
+const DEMO_SOURCE = 'demo';
 
 export interface TickerProfile {
   ticker: string;

@@ -6,10 +6,9 @@ import type { PrismaClient } from '../db/generated/client';
 import { refreshDailySummary } from '../db/timescale';
 import { FeatureService } from '../features/service';
 import { addDays, getSession, nextTradingDay, sessionDateOf, type Session } from '../ingestion/calendar';
-import { MarketDataRepository } from '../market-data/repository';
 import type { Bar, Timeframe } from '../market-data/schema';
-import { ModelRepository } from '../models/repository';
-import { PredictionRepository, type NewPrediction } from '../predictions/repository';
+import type { NewPrediction } from '../predictions/repository';
+import { createRepositories } from '../services';
 import {
   DEMO_TICKERS,
   aggregateBars,
@@ -65,9 +64,7 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
   const first = addDays(last.date, -365 * (options.years ?? 2));
   const sessions = sessionsBetween(first, last.date);
   const recent = sessions.slice(-(options.intradaySessions ?? 60));
-  const bars = new MarketDataRepository(db.pool);
-  const models = new ModelRepository(db.prisma);
-  const predictions = new PredictionRepository(db.pool);
+  const { marketData: bars, models, predictions, features: featureRows } = createRepositories(db);
   const baseSeed = options.seed ?? 20240101;
 
   let barCount = 0;
@@ -116,7 +113,7 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
   const { created } = await predictions.createMany(newPredictions);
   const resolved = await predictions.resolveDue(now);
   await refreshDailySummary(db.pool); // so the daily summary shows the demo days at once
-  const features = await new FeatureService(db.pool).computeAll();
+  const features = await new FeatureService(featureRows, bars).computeAll();
   return {
     bars: barCount,
     features: features.reduce((n, r) => n + r.rows, 0),

@@ -1,6 +1,9 @@
 // The feature concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { BarsResponseSchema, LimitSchema, QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { BarsResponseSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { LimitSchema } from '../shared/pagination';
+import { QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 import { BAG_KEYS, FEATURE_CATALOG, FEATURE_COLUMNS, type FeatureBagKey, type FeatureColumnName } from './indicators';
 
 /**
@@ -12,7 +15,7 @@ export const FEATURE_KEYS: readonly FeatureKey[] = [...FEATURE_COLUMNS, ...BAG_K
 const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
 
 /** `sma_20,rsi_14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
-export const FeatureColumnsSchema = z
+const FeatureColumnsSchema = z
   .string()
   .describe('Comma-separated feature names (the catalog\'s `name`: sma_20, rsi_14, wma_20, ...); absent = every feature')
   .optional()
@@ -40,7 +43,7 @@ export const FeaturesQuerySchema = z
     from: QueryDateSchema.optional(),
     to: QueryDateSchema.optional(),
     endDate: QueryDateSchema.optional(),
-    limit: LimitSchema(50_000, 1000),
+    limit: LimitSchema(ROW_LIMITS.features),
     columns: FeatureColumnsSchema,
   })
   .refine((q) => !(q.to && q.endDate), { path: ['endDate'], message: 'give either to (exclusive) or endDate (inclusive), not both' })
@@ -48,7 +51,7 @@ export const FeaturesQuerySchema = z
 export type FeaturesQuery = z.output<typeof FeaturesQuerySchema>;
 
 /** One stored feature row on the wire: the bar's start as ISO-8601 UTC, then the requested features. */
-export const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
+const FeatureRowSchema = z.object({ timestamp: z.string() }).catchall(z.number().nullable());
 export type FeatureWireRow = z.infer<typeof FeatureRowSchema>;
 
 /** The bars envelope `{ success, ticker, timeframe, count, data }`, plus the columns served. */
@@ -57,7 +60,7 @@ export const FeaturesResponseSchema = BarsResponseSchema.extend({
   data: z.array(FeatureRowSchema),
 });
 
-export const FeatureCatalogEntrySchema = z.object({
+const FeatureCatalogEntrySchema = z.object({
   /** The feature's name: the plan's Feature field and column, the name in `columns` and in `data` rows. */
   name: z.string(),
   /** The same as `name` (kept for clients that read `key`). */

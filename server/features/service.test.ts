@@ -1,11 +1,15 @@
 // The feature pipeline against the real database: what is stored equals a fresh computation,
 // incremental runs equal full ones, and only the rows that can change are rewritten.
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { metricValue } from '../testing/metrics';
+import { freePort } from '../testing/postgres';
 import { FEATURE_CATALOG, computeFeatureRows, computeFeatureSeries } from './indicators';
+import { FeatureRepository } from './repository';
 import { FEATURE_CATALOG_LIST, FEATURE_KEYS } from './schema';
 import { FeatureService } from './service';
 
@@ -19,11 +23,13 @@ const series = (ticker: string): Bar[] =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  service = new FeatureService(db.pool);
   bars = new MarketDataRepository(db.pool);
+  service = new FeatureService(new FeatureRepository(db.pool), bars);
 });
 afterAll(() => db.drop());
 beforeEach(() => db.pool.query('TRUNCATE market_data, features'));
+
+const computations = (result: string) => metricValue('quantbase_job_runs_total', { job: 'feature_computation', result });
 
 /** Stored feature rows of a series, comparable across tickers; xmin tells whether a row was rewritten. */
 async function stored(ticker: string) {
@@ -151,10 +157,23 @@ describe('feature pipeline', () => {
   it('serialises concurrent computations of one series (the advisory lock)', async () => {
     const input = series('SPY');
     await bars.upsertBars(input);
+    const counted = await computations('success');
     // Unserialised, both would delete, then both insert the same keys: a unique violation.
     const runs = await Promise.all([1, 2, 3].map(() => service.computeFeatures({ ticker: 'SPY', timeframe: '1m', full: true })));
     expect(runs.map((r) => r.rows)).toEqual([1800, 1800, 1800]);
     expect(await stored('SPY')).toHaveLength(1800);
+    expect((await computations('success')) - counted).toBe(3);
+  });
+
+  it('counts a computation that fails as a failure', async () => {
+    const dead = new pg.Pool({ connectionString: `postgresql://nobody:nothing@127.0.0.1:${await freePort()}/gone`, max: 1 });
+    const [failed, succeeded] = [await computations('failure'), await computations('success')];
+    try {
+      await expect(new FeatureService(new FeatureRepository(dead), new MarketDataRepository(dead)).computeFeatures({ ticker: 'SPY', timeframe: '1m' })).rejects.toThrow();
+    } finally {
+      await dead.end();
+    }
+    expect([(await computations('failure')) - failed, (await computations('success')) - succeeded]).toEqual([1, 0]);
   });
 
   it('rolls a failed write back and releases the series', async () => {

@@ -5,11 +5,11 @@
 // the first bar (FEATURE_LOOKBACK = Infinity, see indicators/README.md), so the exact incremental
 // path recomputes from bar 0 in memory (~0.5 s for 200k bars) but WRITES only from the first
 // changed bar. Rows before it are never touched.
-import type pg from 'pg';
-import { MarketDataRepository, type StoredBar } from '../market-data/repository';
+import type { MarketDataRepository, StoredBar } from '../market-data/repository';
 import type { Timeframe } from '../market-data/schema';
+import { countJobRun } from '../metrics';
 import { computeFeatureSeries, firstAffectedIndex, type FeatureBar } from './indicators';
-import { FeatureRepository, type FeatureExtent } from './repository';
+import type { FeatureExtent, FeatureRepository } from './repository';
 import type { FeaturesQuery, FeatureWireRow } from './schema';
 
 export interface ComputeRequest {
@@ -55,16 +55,17 @@ function firstRowToWrite(bars: readonly StoredBar[], extent: FeatureExtent | nul
 }
 
 export class FeatureService {
-  readonly repository: FeatureRepository;
-  private readonly bars: MarketDataRepository;
+  constructor(
+    readonly repository: FeatureRepository,
+    private readonly bars: MarketDataRepository,
+  ) {}
 
-  constructor(pool: pg.Pool) {
-    this.repository = new FeatureRepository(pool);
-    this.bars = new MarketDataRepository(pool);
+  /** Idempotent: a second run with nothing new writes nothing. Counted in quantbase_job_runs_total. */
+  computeFeatures(request: ComputeRequest): Promise<ComputeResult> {
+    return countJobRun('feature_computation', () => this.compute(request));
   }
 
-  /** Idempotent: a second run with nothing new writes nothing. */
-  async computeFeatures(request: ComputeRequest): Promise<ComputeResult> {
+  private async compute(request: ComputeRequest): Promise<ComputeResult> {
     const { ticker, timeframe } = request;
     const started = performance.now();
     let readMs = 0;

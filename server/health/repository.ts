@@ -1,7 +1,7 @@
 // SQL behind the health report.
 import type pg from 'pg';
 
-export const COUNTED_TABLES = [
+const COUNTED_TABLES = [
   'market_data',
   'features',
   'predictions',

@@ -18,4 +18,3 @@ export const HealthReportSchema = z.object({
     rowCounts: z.record(z.string(), z.number()),
   }),
 });
-export type HealthReportOutput = z.infer<typeof HealthReportSchema>;

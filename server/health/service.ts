@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { DatabaseMode } from '../db/database';
 import { migrationStatus } from '../db/migrate';
 import type { TimeSeriesMode } from '../db/timescale';
-import { HealthRepository } from './repository';
+import type { HealthRepository } from './repository';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -19,16 +19,14 @@ export interface HealthReport {
 }
 
 export class HealthService {
-  private readonly repository: HealthRepository;
   private readonly startedAt = Date.now();
 
   constructor(
+    private readonly repository: HealthRepository,
     private readonly pool: pg.Pool,
     private readonly mode: DatabaseMode,
     private readonly timeSeries: TimeSeriesMode,
-  ) {
-    this.repository = new HealthRepository(pool);
-  }
+  ) {}
 
   async report(): Promise<HealthReport> {
     const [postgresVersion, rowCounts, migrations] = await Promise.all([

@@ -1,7 +1,7 @@
 // The HTTP host end to end: real server, real database, real requests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../market-data/repository';
-import { startTestServer, type TestServer } from '../testing/http';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 
 let server: TestServer;
 let reader: string;
@@ -33,7 +33,7 @@ describe('REST adapter', () => {
   it('serves /api/health without a key, with the database facts', async () => {
     const res = await get('/api/health');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: true, status: 'ok', database: { mode: 'external', timescaledb: false } });
     expect(body.database.migrations.pending).toEqual([]);
     expect(body.database.rowCounts.market_data).toBe(5);
@@ -43,7 +43,7 @@ describe('REST adapter', () => {
   it('returns bars in the plan envelope for a key with market:read', async () => {
     const res = await get('/api/market-data?ticker=spy&timeframe=1m&limit=3', reader);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: true, ticker: 'SPY', timeframe: '1m', count: 3 });
     expect(body.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([bar(2), bar(3), bar(4)].map((b) => b.timestamp));
   });
@@ -54,17 +54,17 @@ describe('REST adapter', () => {
     expect(await missing.json()).toMatchObject({ success: false, error: expect.stringMatching(/API key/) });
     const wrong = await get('/api/market-data?ticker=SPY', 'qb_thisIsNotARealKeyAtAll0000000000000000000');
     expect(wrong.status).toBe(401);
-    expect((await wrong.json()).error).toMatch(/Invalid, expired or revoked/);
+    expect((await readJson(wrong)).error).toMatch(/Invalid, expired or revoked/);
     const tradingOnly = await server.key(['trading:read']);
     const forbidden = await get('/api/market-data?ticker=SPY', tradingOnly);
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).error).toMatch(/market:read/);
+    expect((await readJson(forbidden)).error).toMatch(/market:read/);
   });
 
   it('answers bad input with 400 naming the field', async () => {
     const res = await get('/api/market-data?ticker=SPY&timeframe=7m', reader);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ success: false, error: 'Invalid input' });
     expect(body.details.map((d: { path: string }) => d.path)).toContain('timeframe');
   });
@@ -74,7 +74,7 @@ describe('REST adapter', () => {
     const bars = [bar(100), { ...bar(101), high: 50 }, bar(102)];
     const res = await post('/api/market-data/bulk', { bars }, writer);
     expect(res.status).toBe(400);
-    expect((await res.json()).details.map((d: { path: string }) => d.path)).toContain('bars.1.high');
+    expect((await readJson(res)).details.map((d: { path: string }) => d.path)).toContain('bars.1.high');
     const { rows } = await server.db.pool.query(`SELECT count(*)::int AS n FROM market_data`);
     expect(rows[0].n).toBe(5);
     const ok = await post('/api/market-data/bulk', { bars: [bar(100), bar(101)] }, writer);
@@ -83,12 +83,31 @@ describe('REST adapter', () => {
     expect(await retried.json()).toEqual({ success: true, received: 2, inserted: 0, updated: 0, unchanged: 2 });
     // Each bar may name its source (the plan's record shape); without one it is the plan's default.
     const sourced = await post('/api/market-data/bulk', { bars: [{ ...bar(103), source: 'alpaca' }, bar(104)] }, writer);
-    expect(await sourced.json()).toMatchObject({ success: true, inserted: 2 });
+    expect(await readJson(sourced)).toMatchObject({ success: true, inserted: 2 });
     const stored = await server.db.pool.query(`SELECT source FROM market_data WHERE ticker = 'SPY' AND "timestamp" >= $1 ORDER BY "timestamp"`, [bar(103).timestamp]);
     expect(stored.rows.map((r) => r.source)).toEqual(['alpaca', 'polygon']);
     const blank = await post('/api/market-data/bulk', { bars: [{ ...bar(105), source: ' ' }] }, writer);
     expect(blank.status).toBe(400);
-    expect((await blank.json()).details.map((d: { path: string }) => d.path)).toContain('bars.0.source');
+    expect((await readJson(blank)).details.map((d: { path: string }) => d.path)).toContain('bars.0.source');
+  });
+
+  it("passes a DomainError's fields at fault to the client as `details`", async () => {
+    // Rules a service or repository checks (not the input schema) come back the same way.
+    const writer = await server.key(['market:write']);
+    const repeated = await post('/api/market-data/bulk', { bars: [bar(200), bar(201), bar(200)] }, writer);
+    expect(repeated.status).toBe(400);
+    expect(await repeated.json()).toMatchObject({
+      success: false,
+      error: 'bar 2: timestamp: duplicates bar 0 (same ticker, timeframe and timestamp)',
+      details: [{ path: 'bars.2.timestamp', message: 'duplicates bar 0 (same ticker, timeframe and timestamp)' }],
+    });
+    const future = await post('/api/ingestion/backfill', { tickers: ['SPY'], from: '2999-01-04' }, admin);
+    expect(future.status).toBe(400);
+    expect(await future.json()).toMatchObject({ success: false, details: [{ path: 'from', message: expect.stringMatching(/^from 2999-01-04 is after \d{4}-\d\d-\d\d \(today in New York\)$/) }] });
+    const { rows } = await server.db.pool.query(`SELECT (SELECT count(*) FROM market_data WHERE "timestamp" >= $1)::int AS bars, (SELECT count(*) FROM ingestion_runs)::int AS runs`, [
+      new Date(T0 + 200 * 60_000),
+    ]);
+    expect(rows[0]).toEqual({ bars: 0, runs: 0 });
   });
 
   it('answers unknown routes, malformed JSON and oversized bodies with JSON errors', async () => {
@@ -138,7 +157,7 @@ describe('tRPC and sessions', () => {
 
   it('refuses a tRPC call without a session', async () => {
     expect((await trpcLatest()).status).toBe(401);
-    expect((await (await trpcMe()).json()).result.data.json).toBeNull();
+    expect((await readJson(await trpcMe())).result.data.json).toBeNull();
   });
 
   it('signs in with a key into an HttpOnly SameSite=Strict cookie, and out again', async () => {
@@ -151,7 +170,7 @@ describe('tRPC and sessions', () => {
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
     const cookie = setCookie.split(';')[0]!;
-    expect((await (await trpcMe(cookie)).json()).result.data.json).toMatchObject({ name: 'reader', scopes: ['market:read'] });
+    expect((await readJson(await trpcMe(cookie))).result.data.json).toMatchObject({ name: 'reader', scopes: ['market:read'] });
     expect((await trpcLatest(cookie)).status).toBe(200);
     await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie } });
     expect((await trpcLatest(cookie)).status).toBe(401);
@@ -213,6 +232,10 @@ describe('metrics and docs', () => {
     const text = await (await get('/metrics')).text();
     expect(text).toMatch(/quantbase_http_request_duration_seconds_bucket\{.*route="\/api\/market-data"/);
     expect(text).toMatch(/quantbase_db_pool_connections \d+/);
+    // The work's own counters live in the same registry (server/metrics.ts).
+    for (const counter of ['quantbase_ingested_bars_total', 'quantbase_ingestion_windows_total', 'quantbase_job_runs_total']) {
+      expect(text).toContain(`# TYPE ${counter} counter`);
+    }
   });
 
   it('serves interactive docs from local assets', async () => {

@@ -12,8 +12,9 @@ import type pg from 'pg';
 import * as trpcExpress from '@trpc/server/adapters/express';
 import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { AppConfig } from '../config';
-import { toTRPCError } from '../errors';
+import { toHttpError } from '../errors';
 import { logger } from '../logger';
+import { registry } from '../metrics';
 import { appRouter } from '../router';
 import type { Services } from '../services';
 import type { Context } from '../trpc';
@@ -21,7 +22,7 @@ import { authenticate, type AuthenticatedRequest } from './authenticate';
 import { authRoutes } from './auth-routes';
 import { streamedBarReads } from './bar-stream';
 import { docsRoutes } from './docs';
-import { httpMetrics, registerPoolMetrics, registry } from './metrics';
+import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');
@@ -59,7 +60,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
     pinoHttp({
       logger,
       quietReqLogger: true, // request logs carry only reqId, the rest is in the completion line
-      genReqId: (req, res) => {
+      genReqId: (_req, res) => {
         const id = crypto.randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
@@ -106,16 +107,10 @@ export function createApp({ services, pool, config }: AppOptions): App {
   return { app, close: limiter.close };
 }
 
-/** Body-parser, database and unexpected errors as JSON, without internals. */
-const errorHandler: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, _next) => {
-  if (error.type === 'entity.too.large') {
-    res.status(413).json({ success: false, error: 'Request body too large' });
-  } else if (error.type === 'entity.parse.failed') {
-    res.status(400).json({ success: false, error: 'Malformed JSON body' });
-  } else if (toTRPCError(error).code === 'SERVICE_UNAVAILABLE') {
-    res.status(503).set('Retry-After', '5').json({ success: false, error: 'The database is unavailable; retry shortly' });
-  } else {
-    req.log.error({ err: error }, 'unhandled error');
-    res.status(500).json({ success: false, error: 'Internal error' });
-  }
+/** Body-parser, database and unexpected errors as JSON, without internals (mapped in server/errors.ts). */
+const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const { status, body } = toHttpError(error);
+  if (status === 503) res.set('Retry-After', '5');
+  else if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+  res.status(status).json(body);
 };

@@ -1,8 +1,8 @@
 // Resolves who is calling before anything else runs (rate limits are per key): a key in
 // `Authorization: Bearer …` or `X-API-Key` (bots), or the session cookie (the SPA).
 import type { NextFunction, Request, Response } from 'express';
+import type { Principal } from '../auth/principal';
 import type { AuthService } from '../auth/service';
-import type { Principal } from '../trpc';
 
 export const SESSION_COOKIE = 'qb_session';
 

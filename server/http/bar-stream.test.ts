@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
 import { callerAs } from '../testing/caller';
-import { startTestServer, type TestServer } from '../testing/http';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 
 let server: TestServer;
 let reader: string;
@@ -56,10 +56,10 @@ describe('streamed bar reads', () => {
   });
 
   it('honours limit and half-open bounds, and answers an empty range with no rows', async () => {
-    const limited = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20), limit: '4' }), reader)).json();
+    const limited = await readJson(await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20), limit: '4' }), reader));
     expect(limited.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([iso(10), iso(11), iso(12), iso(13)]);
     expect(limited.count).toBe(4);
-    const bounded = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20) }), reader)).json();
+    const bounded = await readJson(await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(20) }), reader));
     expect(bounded.data.map((b: { timestamp: string }) => b.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => iso(10 + i)));
     const empty = await get(rangePath({ ticker: 'QQQ', timeframe: '1m', from: iso(0), to: iso(10) }), reader);
     expect(await empty.json()).toEqual({ success: true, ticker: 'QQQ', timeframe: '1m', count: 0, data: [] });
@@ -68,12 +68,12 @@ describe('streamed bar reads', () => {
   it('leaves errors to the procedure: 400 with the field, 401, 403', async () => {
     const backwards = await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(10), to: iso(5) }), reader);
     expect(backwards.status).toBe(400);
-    const body = await backwards.json();
+    const body = await readJson(backwards);
     expect(body).toMatchObject({ success: false, error: 'Invalid input' });
     expect(body.details.map((d: { path: string }) => d.path)).toEqual(['to']);
     const badTimeframe = await get(rangePath({ ticker: 'SPY', timeframe: '2m', from: iso(0), to: iso(5) }), reader);
     expect(badTimeframe.status).toBe(400);
-    expect((await badTimeframe.json()).details.map((d: { path: string }) => d.path)).toEqual(['timeframe']);
+    expect((await readJson(badTimeframe)).details.map((d: { path: string }) => d.path)).toEqual(['timeframe']);
     const repeated = await get(`${rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) })}&ticker=QQQ`, reader);
     expect(repeated.status).toBe(400);
     expect((await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(5) }))).status).toBe(401);
@@ -98,12 +98,12 @@ describe('streamed bar reads', () => {
       expect(text).toMatch(/\],"count":\d+\}$/); // streamed: count comes after the rows
       expect(JSON.parse(text)).toEqual(await reader_.bars({ ...query, limit: query.limit === undefined ? undefined : Number(query.limit) }));
     }
-    const last = await (await get('/api/market-data?ticker=SPY&timeframe=1m&limit=3&endDate=' + iso(10), reader)).json();
+    const last = await readJson(await get('/api/market-data?ticker=SPY&timeframe=1m&limit=3&endDate=' + iso(10), reader));
     expect(last.data.map((b: { timestamp: string }) => b.timestamp)).toEqual([iso(8), iso(9), iso(10)]);
-    expect((await (await get('/api/market-data?ticker=SPY&timeframe=1m', reader)).json()).count).toBe(100); // the default limit
+    expect((await readJson(await get('/api/market-data?ticker=SPY&timeframe=1m', reader))).count).toBe(100); // the default limit
     const tooMany = await get('/api/market-data?ticker=SPY&timeframe=1m&limit=50001', reader);
     expect(tooMany.status).toBe(400);
-    expect((await tooMany.json()).details.map((d: { path: string }) => d.path)).toEqual(['limit']);
+    expect((await readJson(tooMany)).details.map((d: { path: string }) => d.path)).toEqual(['limit']);
   });
 
   it('a client leaving mid-body ends the COPY and frees its database connection', async () => {
@@ -119,7 +119,7 @@ describe('streamed bar reads', () => {
     await expect.poll(copies, { timeout: 5000 }).toBe(0);
     await expect.poll(() => pool.totalCount - pool.idleCount, { timeout: 5000 }).toBe(0);
     // And the server goes on serving.
-    const again = await (await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(3) }), reader)).json();
+    const again = await readJson(await get(rangePath({ ticker: 'SPY', timeframe: '1m', from: iso(0), to: iso(3) }), reader));
     expect(again.count).toBe(3);
   });
 });

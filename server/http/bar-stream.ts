@@ -10,9 +10,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
+import { hasScope } from '../auth/principal';
 import { BarRangeQuerySchema, BarsQuerySchema, type Timeframe } from '../market-data/schema';
 import type { Services } from '../services';
-import { hasScope } from '../trpc';
 import type { AuthenticatedRequest } from './authenticate';
 
 type BarJson = AsyncGenerator<Buffer, number>;

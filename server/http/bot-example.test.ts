@@ -2,7 +2,7 @@
 // predictions with ML_SERVICE_API_KEY; a trading bot reads the latest ones with its own key, keeps
 // the confident calls of accurate models and buys on the UP ones (`signal.direction === 'UP'`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/http';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 
 let server: TestServer;
 const ML_KEY = 'ml-service-key-from-the-environment-0123456789';
@@ -28,7 +28,7 @@ async function api(path: string, key: string, body?: unknown) {
     headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await readJson(res) };
 }
 
 describe("the plan's bot example", () => {

@@ -1,38 +1,15 @@
-// Prometheus metrics (prom-client): HTTP traffic by route and status, the database pool, and
-// counters other parts of the server increment (ingestion, jobs).
+// The HTTP layer's Prometheus series: traffic by route and status, and the database pool, in the
+// process registry (server/metrics.ts) beside the counters the work itself increments.
 import type { NextFunction, Request, Response } from 'express';
 import type pg from 'pg';
 import client from 'prom-client';
-
-export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'quantbase_' });
+import { registry } from '../metrics';
 
 const httpDuration = new client.Histogram({
   name: 'quantbase_http_request_duration_seconds',
   help: 'HTTP request latency by method, route and status',
   labelNames: ['method', 'route', 'status'] as const,
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  registers: [registry],
-});
-
-export const ingestedBars = new client.Counter({
-  name: 'quantbase_ingested_bars_total',
-  help: 'Bars written by ingestion runs',
-  labelNames: ['ticker', 'timeframe'] as const,
-  registers: [registry],
-});
-
-export const ingestionWindows = new client.Counter({
-  name: 'quantbase_ingestion_windows_total',
-  help: 'Ingestion windows by final status',
-  labelNames: ['status'] as const,
-  registers: [registry],
-});
-
-export const jobRuns = new client.Counter({
-  name: 'quantbase_job_runs_total',
-  help: 'Background job runs by job and result',
-  labelNames: ['job', 'result'] as const,
   registers: [registry],
 });
 
@@ -56,7 +33,7 @@ export function registerPoolMetrics(pool: pg.Pool): void {
 }
 
 /** Route label without ids, so cardinality stays bounded (/api/models/{id}, /trpc/<procedure>). */
-export function routeLabel(req: Request): string {
+function routeLabel(req: Request): string {
   const path = (req.originalUrl.split('?')[0] ?? '/')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')
     .replace(/\/\d+(?=\/|$)/g, '/:n');

@@ -9,7 +9,7 @@ import { createConfig, lintFromString } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../market-data/repository';
-import { startTestServer, type TestServer } from '../testing/http';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 import { openApiDocument } from './app';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('OpenAPI document', () => {
   it('is served at /api/openapi.json and validates as OpenAPI 3.1', async () => {
-    const served = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    const served = await readJson(await fetch(`${server.url}/api/openapi.json`));
     expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
     expect(served.openapi).toMatch(/^3\.1/);
     await expect(SwaggerParser.validate(structuredClone(served))).resolves.toBeTruthy();

@@ -7,7 +7,7 @@ import { PostgresRateLimitStore } from './rate-limit-store';
 import type { AuthenticatedRequest } from './authenticate';
 
 /** Parses `default=600,anonymous=60,trading:execute=120` into a map of requests per minute. */
-export function parseRateLimits(spec: string): Map<string, number> {
+function parseRateLimits(spec: string): Map<string, number> {
   const limits = new Map<string, number>();
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, value] = part.split('=');

@@ -18,7 +18,7 @@ import {
   sessionDateOf,
   sessionsBetween,
 } from './calendar';
-import { DEFAULT_REFERENCE_DIR, parseCsv } from './reference-csv';
+import { DEFAULT_REFERENCE_DIR, parseCsv } from '../../tooling/reference/reference-csv';
 
 const CALENDAR_CSV = path.join(DEFAULT_REFERENCE_DIR, 'calendar', 'nyse_calendar_2023_2026.csv');
 const CALENDAR_JSON = path.join(DEFAULT_REFERENCE_DIR, 'calendar', 'nyse_calendar_2023_2026.json');

@@ -6,7 +6,7 @@
 //   (on early-close days the late-trading session of NYSE Arca & co. ends at 17:00, per NYSE's own
 //   calendar footnotes; the SPY reference minute file ends at 17:00 on 2025-07-03).
 // - Holiday rules follow NYSE practice as encoded by pandas_market_calendars (holidays/nyse.py) and
-//   the NYSE press releases copied to /work/shared/reference/calendar. The rules below are accurate
+//   the NYSE press releases (dates in tooling/reference/data/calendar). The rules below are accurate
 //   from 1995 onward; earlier years are computed with the same modern rules and are NOT historical.
 // - New Year's Day: Sunday -> Monday, but a Saturday New Year's is NOT observed on the prior Friday
 //   (e.g. 2022-01-01: Friday 2021-12-31 traded). Other fixed-date holidays (Juneteenth from 2022,
@@ -31,13 +31,13 @@ import { TIMEFRAME_MINUTES, type Timeframe } from '../market-data/schema';
 
 export const NY_TIME_ZONE = 'America/New_York';
 
-export const REGULAR_OPEN = '09:30';
-export const REGULAR_CLOSE = '16:00';
-export const EARLY_CLOSE = '13:00';
-export const EXTENDED_OPEN = '04:00';
-export const EXTENDED_CLOSE = '20:00';
+const REGULAR_OPEN = '09:30';
+const REGULAR_CLOSE = '16:00';
+const EARLY_CLOSE = '13:00';
+const EXTENDED_OPEN = '04:00';
+const EXTENDED_CLOSE = '20:00';
 /** Late trading ends at 17:00 ET on early-close days. */
-export const EXTENDED_CLOSE_ON_EARLY_CLOSE = '17:00';
+const EXTENDED_CLOSE_ON_EARLY_CLOSE = '17:00';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -63,7 +63,7 @@ const nyFormatter = new Intl.DateTimeFormat('en-US', {
 const offsetCache = new Map<number, number>();
 
 /** Minutes to add to UTC to get New York wall-clock time at `ms` (-300 in EST, -240 in EDT). */
-export function nyOffsetMinutes(ms: number): number {
+function nyOffsetMinutes(ms: number): number {
   const hourKey = Math.floor(ms / HOUR_MS);
   const cached = offsetCache.get(hourKey);
   if (cached !== undefined) return cached;
@@ -134,13 +134,6 @@ export function formatNy(ts: Date | number, withSeconds = false): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)}`;
 }
 
-/** Minutes since New York midnight (0..1439) of an instant. */
-export function nyMinuteOfDay(ts: Date | number): number {
-  const ms = typeof ts === 'number' ? ts : ts.getTime();
-  const local = nyLocalMs(ms);
-  return Math.floor((local - Math.floor(local / DAY_MS) * DAY_MS) / MINUTE_MS);
-}
-
 /** Midnight New York time starting the given date (how Polygon stamps daily bars). */
 export function nyMidnightUtcMs(date: string): number {
   return nyWallTimeToUtcMs(date, '00:00');
@@ -174,7 +167,7 @@ export function addDays(date: string, days: number): string {
 }
 
 /** 0 = Sunday .. 6 = Saturday. */
-export function weekdayOf(date: string): number {
+function weekdayOf(date: string): number {
   const [y, m, d] = parseIsoDate(date);
   return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
 }
@@ -187,7 +180,7 @@ function toDateString(date: string | Date): string {
 // Holiday rules
 // ---------------------------------------------------------------------------------------------
 
-export type DayStatus = 'open' | 'early_close' | 'closed' | 'weekend';
+type DayStatus = 'open' | 'early_close' | 'closed' | 'weekend';
 
 export interface CalendarDay {
   date: string;
@@ -206,7 +199,7 @@ interface SpecialDay {
 }
 
 /** Unscheduled full-day closures since 1985 (NYSE; see pandas_market_calendars nyse.py). */
-export const SPECIAL_CLOSURES: Readonly<Record<string, string>> = {
+const SPECIAL_CLOSURES: Readonly<Record<string, string>> = {
   '1985-09-27': 'Hurricane Gloria',
   '1994-04-27': 'National Day of Mourning for President Nixon',
   '2001-09-11': 'September 11 attacks',
@@ -222,7 +215,7 @@ export const SPECIAL_CLOSURES: Readonly<Record<string, string>> = {
 };
 
 /** Early closes not produced by the recurring rules (1pm unless a time is given). */
-export const SPECIAL_EARLY_CLOSES: Readonly<Record<string, { name: string; closeTime: string }>> = {
+const SPECIAL_EARLY_CLOSES: Readonly<Record<string, { name: string; closeTime: string }>> = {
   '1996-12-24': { name: 'Christmas Eve', closeTime: '13:00' },
   '1997-12-24': { name: 'Christmas Eve', closeTime: '13:00' },
   '1997-12-26': { name: 'Day after Christmas', closeTime: '13:00' },
@@ -344,16 +337,6 @@ export function calendarDay(date: string | Date): CalendarDay {
 export function isTradingDay(sessionDate: string | Date): boolean {
   const s = calendarDay(sessionDate).status;
   return s === 'open' || s === 'early_close';
-}
-
-/** Full-day closures (holidays + special closures, weekdays only) in [from, to] inclusive. */
-export function holidaysBetween(from: string, to: string): CalendarDay[] {
-  const out: CalendarDay[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const day = calendarDay(d);
-    if (day.status === 'closed') out.push(day);
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

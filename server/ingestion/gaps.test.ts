@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { barStartOf, formatNy, isTradingDay, nyWallTimeToUtc, sessionDateOf } from './calendar';
 import { formatGapReport, validateGaps, type GapBar } from './gaps';
-import { loadSpyDailyBars, loadSpyMinuteBars, type Bar } from './reference-csv';
+import { loadSpyDailyBars, loadSpyMinuteBars, type Bar } from '../../tooling/reference/reference-csv';
 
 const minute = loadSpyMinuteBars();
 const daily = loadSpyDailyBars();

@@ -66,7 +66,7 @@ export interface GapValidationOptions {
   ticker?: string;
 }
 
-export interface SessionGapRow {
+interface SessionGapRow {
   date: string;
   expected: number;
   present: number;
@@ -78,7 +78,7 @@ export interface SessionGapRow {
   outages: number;
 }
 
-export interface Outage {
+interface Outage {
   date: string;
   segment: 'regular' | 'extended';
   /** ISO instant of the first missing minute covered. */
@@ -93,21 +93,21 @@ export interface Outage {
   bars: number;
 }
 
-export interface BarIssue {
+interface BarIssue {
   timestamp: string;
   local: string;
   reason: string;
 }
 
-export interface DuplicateBar {
+interface DuplicateBar {
   timestamp: string;
   local: string;
   count: number;
 }
 
-export type AnomalyKind = 'non_finite' | 'ohlc_invariant' | 'wick' | 'extended_outlier';
+type AnomalyKind = 'non_finite' | 'ohlc_invariant' | 'wick' | 'extended_outlier';
 
-export interface Anomaly {
+interface Anomaly {
   timestamp: string;
   local: string;
   kind: AnomalyKind;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nyWallTimeToUtcMs } from './calendar';
-import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
+import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
 import { UNPACED } from './pacing';
 import { PolygonClient, PolygonRequestError, redactApiKey, type PolygonClientOptions, type RetryEvent } from './polygon';
-import { loadSpyDailyBars, loadSpyMinuteBars } from './reference-csv';
+import { loadSpyDailyBars, loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import { planWindows } from './windows';
 
 const KEY = 'sekret-key-0123456789';

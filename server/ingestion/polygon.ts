@@ -14,7 +14,7 @@ import { parseRetryAfter, retryDelayMs, sleep, type BackoffOptions, type Pacer }
 import type { IngestionWindow } from './windows';
 
 /** Project timeframe -> Polygon multiplier/timespan. */
-export function polygonSpanOf(timeframe: Timeframe): { multiplier: number; timespan: GetStocksAggregatesTimespanEnum } {
+function polygonSpanOf(timeframe: Timeframe): { multiplier: number; timespan: GetStocksAggregatesTimespanEnum } {
   switch (timeframe) {
     case '1m':
     case '5m':

@@ -8,7 +8,7 @@ import type { Timeframe } from '../market-data/schema';
 import { sleep } from './pacing';
 import { POLYGON_SOURCE } from './polygon';
 
-export type { DataIngestionLog, IngestionRun, IngestionStatus };
+export type { DataIngestionLog, IngestionRun };
 export type RunKind = 'backfill' | 'refresh';
 export type FinalStatus = Exclude<IngestionStatus, 'RUNNING'>;
 

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
+import type { Principal } from '../auth/principal';
 import { logger } from '../logger';
+import { MarketDataRepository } from '../market-data/repository';
 import { appRouter } from '../router';
 import type { Services } from '../services';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { createCallerFactory, type Principal } from '../trpc';
-import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
-import { loadSpyMinuteBars } from './reference-csv';
+import { createCallerFactory } from '../trpc';
+import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
+import { loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
+import { IngestionRepository } from './repository';
 import { IngestionService, type IngestionSettings } from './service';
 
 let db: TestDatabase;
@@ -21,6 +24,8 @@ function settings(apiKey: string | undefined): IngestionSettings {
   };
 }
 
+const repositories = () => ({ repository: new IngestionRepository(db.prisma, db.pool), marketData: new MarketDataRepository(db.pool) });
+
 function caller(scopes: string[] | null, service = ingestion) {
   const principal: Principal | null = scopes && ({ keyId: 'k', name: 'test', prefix: 'qb_test', scopes: new Set(scopes) } as Principal);
   return createCaller({ services: { ingestion: service } as unknown as Services, principal, authError: null, requestId: 'r', log: logger });
@@ -29,7 +34,7 @@ function caller(scopes: string[] | null, service = ingestion) {
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakePolygon({ minuteBars: { SPY: loadSpyMinuteBars() } });
-  ingestion = new IngestionService({ pool: db.pool, prisma: db.prisma, settings: settings('k'), now: () => new Date('2025-07-07T22:00:00Z') });
+  ingestion = new IngestionService({ ...repositories(), settings: settings('k'), now: () => new Date('2025-07-07T22:00:00Z') });
 });
 afterAll(async () => {
   await ingestion.stop();
@@ -82,7 +87,7 @@ describe('ingestion router', () => {
   });
 
   it('answers PRECONDITION_FAILED without an API key', async () => {
-    const keyless = new IngestionService({ pool: db.pool, prisma: db.prisma, settings: settings(undefined) });
+    const keyless = new IngestionService({ ...repositories(), settings: settings(undefined) });
     await expect(caller(['admin'], keyless).ingestion.startBackfill({ tickers: ['SPY'] })).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: 'POLYGON_API_KEY (or NEXT_PUBLIC_POLYGON_API_KEY) is not set',

@@ -1,6 +1,7 @@
 // Ingestion procedures: runs and their progress, window logs, gap reports (market:read), and
 // starting a backfill or a refresh in the background (admin). Thin: validate, authorise, delegate.
-import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { DomainError } from '../shared/domain-error';
 import { router, scopedProcedure } from '../trpc';
 import {
   BackfillInputSchema,
@@ -14,23 +15,10 @@ import {
   StartedRunSchema,
   ValidateInputSchema,
 } from './schema';
-import { IngestionUnavailableError } from './service';
-import { z } from 'zod';
 
 const read = scopedProcedure('market:read');
 const admin = scopedProcedure('admin');
 const tags = ['ingestion'];
-
-/** Configuration and range problems are the caller's to fix, not server faults. */
-async function started(start: () => Promise<string>): Promise<{ success: true; runId: string }> {
-  try {
-    return { success: true, runId: await start() };
-  } catch (error) {
-    if (error instanceof IngestionUnavailableError) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
-    if (error instanceof RangeError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
-    throw error;
-  }
-}
 
 export const ingestionRouter = router({
   runs: read
@@ -45,7 +33,7 @@ export const ingestionRouter = router({
     .output(RunResponseSchema)
     .query(async ({ ctx, input }) => {
       const run = await ctx.services.ingestion.getRun(input.id);
-      if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `No ingestion run ${input.id}` });
+      if (!run) throw DomainError.notFound(`No ingestion run ${input.id}`);
       return { success: true as const, run };
     }),
 
@@ -65,11 +53,11 @@ export const ingestionRouter = router({
     .meta({ openapi: { method: 'POST', path: '/ingestion/backfill', tags, summary: 'Start a backfill in the background' } })
     .input(BackfillInputSchema)
     .output(StartedRunSchema)
-    .mutation(({ ctx, input }) => started(() => ctx.services.ingestion.startBackfill(input))),
+    .mutation(async ({ ctx, input }) => ({ success: true as const, runId: await ctx.services.ingestion.startBackfill(input) })),
 
   triggerRefresh: admin
     .meta({ openapi: { method: 'POST', path: '/ingestion/refresh', tags, summary: 'Fetch the newest bars now, in the background' } })
     .input(RefreshInputSchema)
     .output(StartedRunSchema)
-    .mutation(({ ctx, input }) => started(() => ctx.services.ingestion.triggerRefresh(input))),
+    .mutation(async ({ ctx, input }) => ({ success: true as const, runId: await ctx.services.ingestion.triggerRefresh(input) })),
 });

@@ -4,11 +4,12 @@
 import type { Logger } from '../logger';
 import { InvalidBarError, type UpsertResult } from '../market-data/repository';
 import { barViolations, type Bar, type Timeframe } from '../market-data/schema';
+import { ingestedBars, ingestionWindows, jobRuns, type JobResult } from '../metrics';
 import { describeRejected, PolygonRequestError, type BarSource, type FetchedWindow, type RejectedRow } from './polygon';
 import type { FinalStatus, IngestionRepository, LockMode, RunKind } from './repository';
 import { planWindows, type IngestionWindow } from './windows';
 
-export interface SeriesPlan {
+interface SeriesPlan {
   ticker: string;
   timeframe: Timeframe;
   /** First and last New York session dates, inclusive. */
@@ -32,7 +33,7 @@ export type ProgressEvent =
   | { type: 'retry'; ticker: string; timeframe: Timeframe; window: IngestionWindow; retry: number; delayMs: number; reason: string }
   | { type: 'window'; ticker: string; timeframe: Timeframe; window: IngestionWindow; status: FinalStatus; bars: number; retries: number; error: string | null };
 
-export interface WindowFailure {
+interface WindowFailure {
   ticker: string;
   timeframe: Timeframe;
   firstDate: string;
@@ -80,7 +81,7 @@ export interface ExecuteOptions {
 }
 
 /** Every window of a plan, per series, in execution order. */
-export function planRunWindows(plan: RunPlan): IngestionWindow[][] {
+function planRunWindows(plan: RunPlan): IngestionWindow[][] {
   return plan.series.map((s) => planWindows(s.ticker, s.timeframe, s.from, s.to));
 }
 
@@ -110,6 +111,8 @@ export function executeRun(deps: RunnerDeps, runId: string, plan: RunPlan, optio
  * in PostgreSQL (the COPY is the most expensive step per bar).
  */
 const WRITERS = 2;
+
+const RUN_RESULT: Record<FinalStatus, JobResult> = { SUCCESS: 'success', PARTIAL: 'partial', FAILED: 'failure' };
 
 type Fetched = { logId: string | null; window: IngestionWindow } & ({ ok: true; data: FetchedWindow } | { ok: false; error: unknown });
 
@@ -318,6 +321,8 @@ class Execution {
 
     this.summary.bars += stored;
     this.summary.retries += retries;
+    ingestionWindows.inc({ status });
+    if (stored > 0) ingestedBars.inc({ ticker: window.ticker, timeframe: window.timeframe }, stored);
     if (status === 'SUCCESS') this.summary.windows.succeeded++;
     else {
       if (status === 'PARTIAL') this.summary.windows.partial++;
@@ -353,6 +358,7 @@ class Execution {
     else if (problems === 0) s.status = 'SUCCESS';
     else s.status = w.succeeded + w.skipped + w.partial > 0 ? 'PARTIAL' : 'FAILED';
     s.seconds = (performance.now() - this.startedAt) / 1000;
+    jobRuns.inc({ job: `ingestion_${s.kind}`, result: RUN_RESULT[s.status] });
     try {
       await this.deps.repository.finishRun(this.runId, s.status, s.error ?? (problems > 0 ? `${w.failed} window(s) failed, ${w.partial} partial` : null));
     } catch (error) {

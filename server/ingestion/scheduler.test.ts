@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logger } from '../logger';
+import { MarketDataRepository } from '../market-data/repository';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
-import { startFakePolygon, type FakePolygon } from './fake-polygon/server';
-import { loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
+import { loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
+import { IngestionRepository } from './repository';
 import { refreshTick, startRefreshScheduler } from './scheduler';
 import { IngestionService } from './service';
 
@@ -10,11 +13,11 @@ let db: TestDatabase;
 let fake: FakePolygon;
 const TICK = new Date('2025-07-07T14:35:00Z'); // Monday 10:35 New York
 
-/** One app instance: its own pool (as a separate process would have), same database. */
+/** One app instance: its own service and repositories, same database. */
 function instance(): IngestionService {
   return new IngestionService({
-    pool: db.pool,
-    prisma: db.prisma,
+    repository: new IngestionRepository(db.prisma, db.pool),
+    marketData: new MarketDataRepository(db.pool),
     now: () => TICK,
     settings: {
       polygon: { apiKey: 'k', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 0 },
@@ -53,9 +56,30 @@ describe('refresh scheduling', () => {
     expect(await refreshTick(instance(), new Date('2025-07-05T14:35:00Z'))).toEqual({ ran: false, reason: 'closed' });
   });
 
-  it('schedules the configured patterns in New York time and stops', () => {
-    const scheduler = startRefreshScheduler({ service: instance(), log: logger });
-    scheduler.stop();
+  it('schedules the configured patterns in New York time, whatever the host time zone, and stops', () => {
+    // The scheduler logs each pattern's next run when it starts; read them from a captured log.
+    const nextRunsFrom = (now: string): string[] => {
+      const lines: string[] = [];
+      vi.setSystemTime(new Date(now));
+      const scheduler = startRefreshScheduler({ service: instance(), log: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }) });
+      scheduler.stop();
+      const started = lines.map((line) => JSON.parse(line) as { msg: string; next?: string[] }).find((entry) => entry.msg === 'refresh scheduler started');
+      return started?.next ?? [];
+    };
+    const hostZone = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo'; // a host far from New York: a schedule in host time would be 13-14 h off
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Patterns '*/5 4-19 * * 1-5' and '10 20 * * 1-5', from Sunday evening in New York.
+      // Summer (EDT, UTC-4): Monday 04:00 and 20:10 New York.
+      expect(nextRunsFrom('2025-07-07T01:00:00Z')).toEqual(['2025-07-07T08:00:00.000Z', '2025-07-08T00:10:00.000Z']);
+      // Winter (EST, UTC-5): the same wall-clock times, one hour later in UTC.
+      expect(nextRunsFrom('2025-01-06T01:00:00Z')).toEqual(['2025-01-06T09:00:00.000Z', '2025-01-07T01:10:00.000Z']);
+    } finally {
+      vi.useRealTimers();
+      if (hostZone === undefined) delete process.env.TZ;
+      else process.env.TZ = hostZone;
+    }
     expect(() => startRefreshScheduler({ service: instance(), log: logger, patterns: ['not a cron'] })).toThrow();
   });
 });

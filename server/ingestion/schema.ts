@@ -1,13 +1,15 @@
 // Ingestion concepts on the wire (tRPC for the SPA, REST for bots), one zod schema each.
 import { z } from 'zod';
-import { LimitSchema, TickerSchema, TimeframeSchema, TIMEFRAMES } from '../market-data/schema';
+import { TickerSchema, TimeframeSchema, TIMEFRAMES } from '../market-data/schema';
+import { LimitSchema } from '../shared/pagination';
+import { INGESTION_LIMITS, GAP_REPORT_MAX_DAYS, ROW_LIMITS } from '../shared/limits';
 
 const STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED'] as const;
-export const IngestionStatusSchema = z.enum(STATUSES);
-export const RunKindSchema = z.enum(['backfill', 'refresh']);
+const IngestionStatusSchema = z.enum(STATUSES);
+const RunKindSchema = z.enum(['backfill', 'refresh']);
 
 /** A New York session date. */
-export const SessionDateSchema = z
+const SessionDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
@@ -18,21 +20,20 @@ const listOf = <T extends z.ZodType>(item: T, max: number) =>
 
 export const BackfillInputSchema = z
   .object({
-    tickers: listOf(TickerSchema, 50),
+    tickers: listOf(TickerSchema, INGESTION_LIMITS.tickers),
     timeframes: listOf(TimeframeSchema, TIMEFRAMES.length).default([...TIMEFRAMES]),
     /** Default: `years` before `to`. */
     from: SessionDateSchema.optional(),
     /** Default: today (New York); later dates are cut to today. */
     to: SessionDateSchema.optional(),
-    years: z.coerce.number<number>().positive().max(30).default(2),
+    years: z.coerce.number<number>().positive().max(INGESTION_LIMITS.years).default(2),
     /** Refetch windows an earlier run already completed. */
     force: z.boolean().default(false),
   })
   .refine((b) => !b.from || !b.to || b.from <= b.to, { path: ['to'], message: 'to must not be before from' });
-export type BackfillInput = z.input<typeof BackfillInputSchema>;
 
 export const RefreshInputSchema = z.object({
-  tickers: listOf(TickerSchema, 50).optional(),
+  tickers: listOf(TickerSchema, INGESTION_LIMITS.tickers).optional(),
   timeframes: listOf(TimeframeSchema, TIMEFRAMES.length).optional(),
 });
 
@@ -48,7 +49,7 @@ export const ValidateInputSchema = z
     extended: z.preprocess((v) => (v === 'false' ? false : v === 'true' ? true : v), z.boolean()).optional(),
   })
   .refine((v) => v.from <= v.to, { path: ['to'], message: 'to must not be before from' })
-  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 400 * 86_400_000 * (v.timeframe === '1d' ? 30 : 1), {
+  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= GAP_REPORT_MAX_DAYS[v.timeframe === '1d' ? 'daily' : 'intraday'] * 86_400_000, {
     path: ['to'],
     message: 'range too long (at most ~13 months of intraday bars per report)',
   });
@@ -57,7 +58,7 @@ export type ValidateInput = z.output<typeof ValidateInputSchema>;
 export const RunListInputSchema = z.object({
   kind: RunKindSchema.optional(),
   status: IngestionStatusSchema.optional(),
-  limit: LimitSchema(200, 20),
+  limit: LimitSchema(ROW_LIMITS.ingestionRuns),
   cursor: z.string().uuid().optional(),
 });
 
@@ -70,11 +71,11 @@ export const LogListInputSchema = z.object({
   from: z.coerce.date<Date | string | number>().optional(),
   /** Windows starting before this instant. */
   to: z.coerce.date<Date | string | number>().optional(),
-  limit: LimitSchema(1000, 100),
+  limit: LimitSchema(ROW_LIMITS.ingestionLogs),
   cursor: z.string().uuid().optional(),
 });
 
-export const RunSchema = z.object({
+const RunSchema = z.object({
   id: z.string(),
   kind: RunKindSchema,
   tickers: z.array(z.string()),
@@ -105,7 +106,7 @@ export const RunSchema = z.object({
 });
 export type RunView = z.infer<typeof RunSchema>;
 
-export const LogSchema = z.object({
+const LogSchema = z.object({
   id: z.string(),
   runId: z.string().nullable(),
   source: z.string(),
@@ -130,7 +131,7 @@ export const StartedRunSchema = z.object({ success: z.literal(true), runId: z.st
 const IssueSchema = z.object({ timestamp: z.string(), local: z.string(), reason: z.string() });
 
 /** gaps.ts GapReport. */
-export const GapReportSchema = z.object({
+const GapReportSchema = z.object({
   ticker: z.string().nullable(),
   timeframe: TimeframeSchema,
   from: z.string(),

@@ -6,9 +6,11 @@ import { MarketDataRepository } from '../market-data/repository';
 import type { Timeframe } from '../market-data/schema';
 import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { metricValue } from '../testing/metrics';
 import { formatNy, nyWallTimeToUtc } from './calendar';
-import { startFakePolygon, type FakePolygon, type FakeBarInput } from './fake-polygon/server';
-import { loadSpyDailyBars, loadSpyMinuteBars } from './reference-csv';
+import { startFakePolygon, type FakePolygon, type FakeBarInput } from '../../tooling/fake-polygon/server';
+import { loadSpyDailyBars, loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
+import { IngestionRepository } from './repository';
 import type { ProgressEvent } from './runner';
 import { IngestionService, type IngestionServiceDeps } from './service';
 
@@ -35,8 +37,8 @@ beforeEach(() => fake.setFaults());
 
 function service(overrides: Partial<IngestionServiceDeps> = {}): IngestionService {
   return new IngestionService({
-    pool: db.pool,
-    prisma: db.prisma,
+    repository: new IngestionRepository(db.prisma, db.pool),
+    marketData: bars,
     log: logger,
     now: () => new Date('2026-02-10T15:00:00Z'),
     settings: {
@@ -217,6 +219,32 @@ describe('faults', () => {
     expect(summary).toMatchObject({ status: 'FAILED', requests: 1, windows: { total: 4, failed: 1 } });
     expect(summary.error).toMatch(/^HTTP 401/);
     expect(await logsOf(s, summary.runId)).toHaveLength(1);
+  });
+});
+
+describe('metrics', () => {
+  it('counts the bars stored per series, the windows by final status and the run by its result', async () => {
+    const ticker = serve('SPYM', daily, 'daily');
+    const down = { type: 'status', status: 503 } as const;
+    fake.setFaults({ byRequest: { 1: down, 2: down, 3: down, 4: down } }); // the first window fails
+    const counters = () =>
+      Promise.all([
+        metricValue('quantbase_ingested_bars_total', { ticker, timeframe: '1d' }),
+        metricValue('quantbase_ingestion_windows_total', { status: 'SUCCESS' }),
+        metricValue('quantbase_ingestion_windows_total', { status: 'FAILED' }),
+        metricValue('quantbase_job_runs_total', { job: 'ingestion_backfill', result: 'partial' }),
+        metricValue('quantbase_job_runs_total', { job: 'ingestion_backfill', result: 'success' }),
+      ]);
+    const before = await counters();
+    const partial = await service().runBackfill({ tickers: [ticker], timeframes: ['1d'], from: '2024-06-01', to: '2025-06-30' });
+    expect(partial).toMatchObject({ status: 'PARTIAL', windows: { succeeded: 1, failed: 1 } });
+    expect(partial.bars).toBeGreaterThan(100);
+    const afterPartial = await counters();
+    expect(afterPartial.map((v, i) => v - before[i]!)).toEqual([partial.bars, 1, 1, 1, 0]);
+
+    const redo = await service().runBackfill({ tickers: [ticker], timeframes: ['1d'], from: '2024-06-01', to: '2025-06-30' });
+    expect(redo).toMatchObject({ status: 'SUCCESS', windows: { succeeded: 1, skipped: 1 } });
+    expect((await counters()).map((v, i) => v - afterPartial[i]!)).toEqual([redo.bars, 1, 0, 0, 1]);
   });
 });
 

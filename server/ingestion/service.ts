@@ -1,22 +1,21 @@
 // Ingestion rules between callers (API, CLI, scheduler) and the runner: turns requests into run
 // plans, runs them in the foreground (CLI) or in the background (API), and reads runs, logs and
 // gap reports back.
-import type pg from 'pg';
 import type { AppConfig } from '../config';
-import type { PrismaClient } from '../db/generated/client';
 import { logger, type Logger } from '../logger';
-import { MarketDataRepository } from '../market-data/repository';
+import type { MarketDataRepository } from '../market-data/repository';
 import { TIMEFRAMES, type Timeframe } from '../market-data/schema';
+import { DomainError } from '../shared/domain-error';
 import { addDays, nyMidnightUtcMs, previousTradingDay, sessionDateOf } from './calendar';
 import { validateGaps, type GapReport } from './gaps';
 import { pacerFor, type BackoffOptions, type PolygonPlan } from './pacing';
 import { PolygonClient, type BarSource } from './polygon';
-import { IngestionRepository, type IngestionRun, type LogFilter, type RunFilter, type RunKind } from './repository';
+import type { IngestionRepository, IngestionRun, LogFilter, RunFilter, RunKind } from './repository';
 import { createRun, executeRun, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
 import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
 import { todayNy, yearsBefore } from './windows';
 
-export interface PolygonSettings {
+interface PolygonSettings {
   apiKey?: string;
   baseUrl: string;
   plan: PolygonPlan;
@@ -56,9 +55,6 @@ export function ingestionSettingsFromConfig(config: AppConfig): IngestionSetting
   };
 }
 
-/** Ingestion cannot start (no API key): a configuration problem, not a server fault. */
-export class IngestionUnavailableError extends Error {}
-
 export interface BackfillRequest {
   tickers: string[];
   timeframes: Timeframe[];
@@ -74,8 +70,9 @@ export interface RefreshRequest {
 }
 
 export interface IngestionServiceDeps {
-  pool: pg.Pool;
-  prisma: PrismaClient;
+  repository: IngestionRepository;
+  /** Where bars are written, and read back for refresh plans and gap reports. */
+  marketData: MarketDataRepository;
   settings: IngestionSettings;
   /** Runs after a series' bars changed (the feature pipeline's entry point). */
   onBarsWritten?: BarsWrittenHook;
@@ -95,8 +92,8 @@ export class IngestionService {
   private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: IngestionServiceDeps) {
-    this.repository = new IngestionRepository(deps.prisma, deps.pool);
-    this.marketData = new MarketDataRepository(deps.pool);
+    this.repository = deps.repository;
+    this.marketData = deps.marketData;
     this.log = deps.log ?? logger;
     this.now = deps.now ?? (() => new Date());
   }
@@ -138,7 +135,10 @@ export class IngestionService {
     const today = todayNy(this.now());
     const to = request.to && request.to < today ? request.to : today;
     const from = request.from ?? yearsBefore(to, request.years ?? 2);
-    if (from > to) throw new RangeError(`from ${from} is after ${to}`);
+    if (from > to) {
+      const message = `from ${from} is after ${to}${to === request.to ? '' : ' (today in New York)'}`;
+      throw DomainError.invalid(message, [{ path: 'from', message }]);
+    }
     const series = request.tickers.flatMap((ticker) => request.timeframes.map((timeframe) => ({ ticker, timeframe, from, to })));
     return { kind: 'backfill', series, force: request.force };
   }
@@ -147,7 +147,7 @@ export class IngestionService {
   async refreshPlan(request: RefreshRequest = {}): Promise<RunPlan> {
     const tickers = request.tickers ?? this.settings.refresh.tickers;
     const timeframes = request.timeframes ?? this.settings.refresh.timeframes;
-    if (tickers.length === 0) throw new IngestionUnavailableError('No tickers to refresh (set REFRESH_TICKERS or pass tickers)');
+    if (tickers.length === 0) throw DomainError.precondition('No tickers to refresh (set REFRESH_TICKERS or pass tickers)');
     const today = todayNy(this.now());
     const keys = tickers.flatMap((ticker) => timeframes.map((timeframe) => ({ ticker, timeframe })));
     const series = await Promise.all(
@@ -194,7 +194,8 @@ export class IngestionService {
     if (this.deps.source) return this.deps.source;
     if (!this.source) {
       const p = this.settings.polygon;
-      if (!p.apiKey) throw new IngestionUnavailableError('POLYGON_API_KEY (or NEXT_PUBLIC_POLYGON_API_KEY) is not set');
+      // A configuration problem, not a server fault.
+      if (!p.apiKey) throw DomainError.precondition('POLYGON_API_KEY (or NEXT_PUBLIC_POLYGON_API_KEY) is not set');
       // One client per process so every run shares the same request pacing.
       this.source = new PolygonClient({
         apiKey: p.apiKey,

@@ -9,7 +9,7 @@ import { addDays, nyMidnightUtcMs, sessionDateOf } from './calendar';
  * for every intraday timeframe: a month of extended-hours minutes is at most ~23 x 960 = 22k, two
  * months ~44k. Daily bars are their own base (~252 a year). Paging via next_url covers any overflow.
  */
-export const WINDOW_MONTHS: Readonly<Record<Timeframe, number>> = {
+const WINDOW_MONTHS: Readonly<Record<Timeframe, number>> = {
   '1m': 1,
   '5m': 2,
   '15m': 2,

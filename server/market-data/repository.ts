@@ -5,36 +5,28 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { withTransaction } from '../db/transaction';
-import { decodeBarColumnStream, decodeBarCopy, ENCODED_BAR_COLUMNS, encodeBarCopy, type BarColumns } from './binary-copy';
+import { DomainError } from '../shared/domain-error';
+import { decodeBarColumnStream, decodeBarCopy, ENCODED_BAR_COLUMNS, encodeBarCopy, type BarColumns, type StoredBar } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
-export class InvalidBarError extends Error {
+/** A bar of a batch breaks a stored-bar rule; the whole batch is refused (400, the bar's field in `details`). */
+export class InvalidBarError extends DomainError {
   constructor(
     readonly index: number,
     readonly field: string,
     readonly reason: string,
   ) {
-    super(`bar ${index}: ${field}: ${reason}`);
+    super('invalid', `bar ${index}: ${field}: ${reason}`, { details: [{ path: `bars.${index}.${field}`, message: reason }] });
     this.name = 'InvalidBarError';
   }
 }
+
+export type { StoredBar };
 
 export interface UpsertResult {
   inserted: number;
   updated: number;
   unchanged: number;
-}
-
-/** A bar as read back: the timestamp as Unix milliseconds keeps decoding cheap on 100k-row reads. */
-export interface StoredBar {
-  timestamp: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  vwap: number | null;
-  tradeCount: number | null;
 }
 
 export interface DailySummaryRow {
@@ -61,7 +53,7 @@ const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_c
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Rejects the whole batch on the first invalid or repeated bar, naming its index and field. */
-export function assertValidBatch(bars: readonly Bar[]): void {
+function assertValidBatch(bars: readonly Bar[]): void {
   // Timestamps seen per series; batches are mostly one series, so the lookup is by reference.
   const series = new Map<string, Map<number, number>>();
   let lastTicker = '';

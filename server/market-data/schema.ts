@@ -1,5 +1,8 @@
 // The market-data concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
+import { LimitSchema } from '../shared/pagination';
+import { QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export const TimeframeSchema = z.enum(TIMEFRAMES);
@@ -69,7 +72,7 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
 export const TickerSchema = z.string().trim().toUpperCase().regex(TICKER_PATTERN, 'ticker must be 1-15 characters: A-Z, 0-9, "." or "-", starting with a letter');
 
 /** One OHLCV bar, stamped with its start (UTC). */
-export const BarSchema = z
+const BarSchema = z
   .object({
     ticker: TickerSchema,
     timeframe: TimeframeSchema,
@@ -86,7 +89,6 @@ export const BarSchema = z
   .superRefine((bar, ctx) => {
     for (const v of barViolations(bar)) ctx.addIssue({ code: 'custom', path: [v.field], message: v.message });
   });
-export type BarInput = z.input<typeof BarSchema>;
 export interface Bar {
   ticker: string;
   timeframe: Timeframe;
@@ -105,16 +107,11 @@ export interface Bar {
 export const BarBatchSchema = z.array(BarSchema).min(1).max(100_000);
 
 // ---- API shapes -------------------------------------------------------------------------------
-// Query inputs coerce explicitly: REST delivers query strings, and explicit coercion keeps the
-// tRPC side behaving the same (see environment.md on trpc-to-openapi's coercion trap).
-
-export const QueryDateSchema = z.coerce.date<Date | string | number>();
-export const LimitSchema = (max: number, fallback: number) => z.coerce.number<number>().int().min(1).max(max).default(fallback);
 
 export const BarsQuerySchema = z.object({
   ticker: TickerSchema,
   timeframe: TimeframeSchema.default('1d'),
-  limit: LimitSchema(50_000, 100),
+  limit: LimitSchema(ROW_LIMITS.bars),
   endDate: QueryDateSchema.optional(),
 });
 
@@ -124,14 +121,14 @@ export const BarRangeQuerySchema = z
     timeframe: TimeframeSchema,
     from: QueryDateSchema,
     to: QueryDateSchema,
-    limit: LimitSchema(500_000, 500_000),
+    limit: LimitSchema(ROW_LIMITS.barRange),
   })
   .refine((q) => q.from < q.to, { path: ['to'], message: 'to must be after from' });
 
 export const SeriesKeySchema = z.object({ ticker: TickerSchema, timeframe: TimeframeSchema.default('1d') });
 
 /** A stored bar on the wire: timestamp as an ISO-8601 UTC string (bar start). */
-export const BarRowSchema = z.object({
+const BarRowSchema = z.object({
   timestamp: z.string(),
   open: z.number(),
   high: z.number(),

@@ -15,7 +15,7 @@ describe('isoTimestamp', () => {
 });
 
 describe('barRowsJson', () => {
-  const price = fc.oneof(fc.double({ min: 1e-300, max: 1e300, noNaN: true }), fc.constant(5e-324), fc.constant(-1.2345678901234567e-300));
+  const price = fc.oneof(fc.double({ min: 1e-300, max: 1e300, noNaN: true }), fc.constant(5e-324), fc.constant(-1.2345678901234568e-300));
   const storedBar: fc.Arbitrary<StoredBar> = fc.record({
     timestamp: fc.integer({ min: 0, max: 4_102_444_800_000 }),
     open: price,

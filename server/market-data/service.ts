@@ -1,8 +1,7 @@
 // Market-data use cases between the routers and the repository: wire shapes (ISO timestamps),
 // and the invalid-batch rule surfaced as a client error.
-import type pg from 'pg';
 import type { BarColumns } from './binary-copy';
-import { MarketDataRepository, type StoredBar, type UpsertResult } from './repository';
+import type { MarketDataRepository, StoredBar, UpsertResult } from './repository';
 import type { Bar, BarRow, Timeframe } from './schema';
 
 const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -92,11 +91,7 @@ async function* barsJson(batches: AsyncIterable<BarColumns>): AsyncGenerator<Buf
 }
 
 export class MarketDataService {
-  readonly repository: MarketDataRepository;
-
-  constructor(pool: pg.Pool) {
-    this.repository = new MarketDataRepository(pool);
-  }
+  constructor(readonly repository: MarketDataRepository) {}
 
   upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
     return this.repository.upsertBars(bars);

@@ -1,7 +1,8 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { HitStatsSchema, IsoDateTimeSchema } from '../predictions/schema';
+import { HitStatsSchema } from '../predictions/schema';
+import { IsoDateTimeSchema } from '../shared/time';
 
 const MetricSchema = z.number().min(0).max(1).nullish();
 const JsonObjectSchema = z.record(z.string(), z.unknown());
@@ -52,7 +53,7 @@ export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
 export const DeployInputSchema = z.object({ modelId: z.uuid() });
 
-export const ModelRowSchema = z.object({
+const ModelRowSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   version: z.string(),

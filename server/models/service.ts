@@ -1,15 +1,15 @@
 // Model-registry use cases: registration (name + version unique), deployment (one active model per
 // series, reporting the one it replaced) and live accuracy measured on stored predictions.
-import { TRPCError } from '@trpc/server';
-import type pg from 'pg';
-import { Prisma, type PrismaClient } from '../db/generated/client';
+import { Prisma } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
-import { PredictionRepository } from '../predictions/repository';
-import { toIso, type HitStats } from '../predictions/schema';
-import { ModelRepository, type ModelRecord } from './repository';
+import type { PredictionRepository } from '../predictions/repository';
+import type { HitStats } from '../predictions/schema';
+import { DomainError } from '../shared/domain-error';
+import { toIso } from '../shared/time';
+import type { ModelRecord, ModelRepository } from './repository';
 import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
 
-export function toModelRow(m: ModelRecord): ModelRow {
+function toModelRow(m: ModelRecord): ModelRow {
   return {
     ...m,
     timeframe: m.timeframe as Timeframe | null,
@@ -25,16 +25,13 @@ export function toModelRow(m: ModelRecord): ModelRow {
   };
 }
 
-const notFound = (id: string) => new TRPCError({ code: 'NOT_FOUND', message: `Model ${id} is not registered` });
+const notFound = (id: string) => DomainError.notFound(`Model ${id} is not registered`);
 
 export class ModelService {
-  readonly repository: ModelRepository;
-  private readonly predictions: PredictionRepository;
-
-  constructor(prisma: PrismaClient, pool: pg.Pool) {
-    this.repository = new ModelRepository(prisma);
-    this.predictions = new PredictionRepository(pool);
-  }
+  constructor(
+    readonly repository: ModelRepository,
+    private readonly predictions: PredictionRepository,
+  ) {}
 
   async list(query: ModelListQuery): Promise<ModelRow[]> {
     return (await this.repository.list(query)).map(toModelRow);
@@ -60,7 +57,7 @@ export class ModelService {
       );
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new TRPCError({ code: 'CONFLICT', message: `Model ${input.name}@${input.version} is already registered`, cause: error });
+        throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
       }
       throw error;
     }

@@ -2,7 +2,8 @@
 // they touch thousands of rows at once and must not depend on per-row round trips.
 import type pg from 'pg';
 import type { Timeframe } from '../market-data/schema';
-import type { AccuracyReport, Direction, HitStats, PageCursor, PredictionFilter, PredictionListQuery } from './schema';
+import { SqlParams, afterCursor } from '../shared/sql';
+import type { AccuracyReport, Direction, HitStats, PredictionFilter, PredictionListQuery } from './schema';
 
 /** A prediction to store; its modelVersion is copied from the model when it is inserted. */
 export interface NewPrediction {
@@ -56,7 +57,7 @@ export interface ModelSummary {
 export type AccuracyRow = HitStats & { modelId: string; modelName: string; modelVersion: string; ticker: string; timeframe: Timeframe };
 
 /** |change| below this counts as NEUTRAL (0.01 %). */
-export const NEUTRAL_BAND = 0.0001;
+const NEUTRAL_BAND = 0.0001;
 
 /** The resolver's advisory lock, two-int form: this module's namespace ("QPRD"), then the job. */
 export const RESOLVER_LOCK = [0x5150_5244, 1] as const;
@@ -81,16 +82,6 @@ const HIT_STATS_COLUMNS = `count(*)::int AS total,
 export const predictionKey = (p: { modelId: string; ticker: string; timeframe: string; predictionTime: Date }) =>
   `${p.modelId}|${p.ticker}|${p.timeframe}|${p.predictionTime.getTime()}`;
 
-/** Collects positional parameters while a query's optional conditions are assembled. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
 /** `p.`-qualified conditions for the filters that are set ("TRUE" when none is). */
 function filterConditions(filter: PredictionFilter, params: SqlParams, extra: string[] = []): string {
   const where = [...extra];
@@ -100,11 +91,6 @@ function filterConditions(filter: PredictionFilter, params: SqlParams, extra: st
   if (filter.from) where.push(`p.prediction_time >= ${params.add(filter.from)}`);
   if (filter.to) where.push(`p.prediction_time < ${params.add(filter.to)}`);
   return where.length > 0 ? where.join(' AND ') : 'TRUE';
-}
-
-/** Keyset condition for a (time DESC, id DESC) order; the cursor names the last row already served. */
-export function afterCursor(timeColumn: string, idColumn: string, cursor: PageCursor, params: SqlParams): string {
-  return `(${timeColumn}, ${idColumn}) < (${params.add(cursor.time)}::timestamptz, ${params.add(cursor.id)}::uuid)`;
 }
 
 const STATUS_CONDITIONS: Record<NonNullable<PredictionListQuery['status']>, string> = {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCallers, type TestCallers } from '../testing/caller';
+import { metricValue } from '../testing/metrics';
 import { RESOLVER_LOCK } from './repository';
-import { startPredictionResolver } from './service';
+import { startPredictionResolver } from './resolver';
 
 let t: TestCallers;
 let modelId: string;
@@ -29,10 +30,30 @@ async function duePrediction(hours: number) {
   });
 }
 
+const resolverRuns = (result: string) => metricValue('quantbase_job_runs_total', { job: 'prediction_resolver', result });
+
 const pending = async () =>
   (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE resolved_at IS NULL')).rows[0]!.n;
 
 describe('prediction resolver', () => {
+  it('counts a run another instance held the lock for as skipped, and records nothing', async () => {
+    await duePrediction(3);
+    const [skipped, succeeded] = [await resolverRuns('skipped'), await resolverRuns('success')];
+    const other = await t.db.pool.connect();
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock($1, $2)', [...RESOLVER_LOCK]);
+    const resolver = startPredictionResolver({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics }, { intervalSeconds: 0.05 });
+    try {
+      await expect.poll(() => resolverRuns('skipped'), { timeout: 5000, interval: 20 }).toBeGreaterThan(skipped);
+    } finally {
+      await resolver.stop();
+      await other.query('COMMIT');
+      other.release();
+    }
+    expect(await resolverRuns('success')).toBe(succeeded);
+    expect(await t.services.systemMetrics.list('prediction_resolver.resolved')).toEqual([]);
+  });
+
   beforeEach(() => t.db.pool.query('TRUNCATE predictions, market_data, system_metrics'));
 
   it('skips while another instance holds the lock, and resolves once it is free', async () => {
@@ -51,11 +72,12 @@ describe('prediction resolver', () => {
     expect(await pending()).toBe(0);
   });
 
-  it('runs on its interval, records each run as a metric, and stops', async () => {
+  it('runs on its interval, records each run as a metric, counts it, and stops', async () => {
     await duePrediction(1);
     await duePrediction(2);
+    const counted = await resolverRuns('success');
     const runs = async () => (await t.services.systemMetrics.list('prediction_resolver.resolved')).map((p) => p.metricValue);
-    const resolver = startPredictionResolver(t.services, { intervalSeconds: 0.05 });
+    const resolver = startPredictionResolver({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics }, { intervalSeconds: 0.05 });
     try {
       await expect.poll(runs, { timeout: 5000, interval: 50 }).toContain(0); // a run after the one that resolved both
     } finally {
@@ -65,6 +87,7 @@ describe('prediction resolver', () => {
     const after = (await runs()).length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await runs()).toHaveLength(after);
+    expect((await resolverRuns('success')) - counted).toBe(after);
     expect(await pending()).toBe(0);
     const { rows } = await t.db.pool.query<{ correct: boolean }>('SELECT correct FROM predictions');
     expect(rows.map((r) => r.correct)).toEqual([true, true]);

@@ -1,59 +1,13 @@
-// The prediction concepts, one zod schema each, shared by tRPC, REST and the SPA. Also the wire
-// helpers the models and trading domains reuse: ISO timestamps and opaque keyset cursors.
+// The prediction concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { LimitSchema, QueryDateSchema, SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { SeriesKeySchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { LimitSchema, PageQuerySchema } from '../shared/pagination';
+import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
+import { ROW_LIMITS } from '../shared/limits';
 
-export const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
+const DIRECTIONS = ['UP', 'DOWN', 'NEUTRAL'] as const;
 export const DirectionSchema = z.enum(DIRECTIONS);
 export type Direction = z.infer<typeof DirectionSchema>;
-
-// ---- wire helpers -----------------------------------------------------------------------------
-
-/** Outputs carry instants as ISO-8601 UTC strings (REST is plain JSON, see market-data's BarRowSchema). */
-export const IsoDateTimeSchema = z.iso.datetime();
-
-export function toIso(date: Date): string;
-export function toIso(date: Date | null): string | null;
-export function toIso(date: Date | null): string | null {
-  return date && date.toISOString();
-}
-
-/** Position of the last row of a page in a (time DESC, id DESC) keyset. */
-export interface PageCursor {
-  time: Date;
-  id: string;
-}
-
-export function encodeCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.time.toISOString(), cursor.id])).toString('base64url');
-}
-
-/**
- * One page of a keyset listing: `rows` were fetched with limit + 1, so an extra row means there
- * is a next page, which starts after the last row served.
- */
-export function toPage<T, R>(rows: readonly T[], limit: number, cursorOf: (row: T) => PageCursor, toRow: (row: T) => R) {
-  const served = rows.slice(0, limit);
-  const last = served.at(-1);
-  return { items: served.map(toRow), nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
-}
-
-/** An opaque `nextCursor` from a previous page, decoded; anything else is a 400. */
-export const CursorSchema = z.string().transform((text, ctx): PageCursor => {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(time as string);
-    if (typeof time === 'string' && typeof id === 'string' && z.uuid().safeParse(id).success && !Number.isNaN(date.getTime())) {
-      return { time: date, id };
-    }
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: 'custom', message: 'cursor must be a nextCursor returned by a previous page' });
-  return z.NEVER;
-});
-
-export const PageQuerySchema = z.object({ limit: LimitSchema(1000, 100), cursor: CursorSchema.optional() });
 
 // ---- inputs -----------------------------------------------------------------------------------
 
@@ -84,11 +38,11 @@ const targetAfterPredictionIssue = { path: ['targetTime'], message: 'targetTime 
 export const NewPredictionSchema = PredictionFieldsSchema.extend({ modelId: z.uuid() }).refine(targetAfterPrediction, targetAfterPredictionIssue);
 export type NewPredictionInput = z.infer<typeof NewPredictionSchema>;
 
-export const MAX_BATCH = 5000;
+const MAX_BATCH = 5000;
 
 export const PredictionBatchInputSchema = z.object({ predictions: z.array(NewPredictionSchema).min(1).max(MAX_BATCH) });
 
-export const ModelRefSchema = z.object({ name: z.string().min(1), version: z.string().min(1) });
+const ModelRefSchema = z.object({ name: z.string().min(1), version: z.string().min(1) });
 
 /** The ML service's push: the model by id or by name + version, for the batch or per prediction. */
 export const WebhookInputSchema = z
@@ -106,7 +60,7 @@ export const WebhookInputSchema = z
   });
 export type WebhookInput = z.infer<typeof WebhookInputSchema>;
 
-export const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
+const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
 
 const PredictionFilterSchema = z.object({
   ticker: TickerSchema.optional(),
@@ -123,14 +77,14 @@ export const PredictionListQuerySchema = PredictionFilterSchema.extend({
 });
 export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 
-export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(100, 10) });
+export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
 export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
 export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
 
-export const PredictionRowSchema = z.object({
+const PredictionRowSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
   modelVersion: z.string(),
@@ -157,7 +111,7 @@ export const PredictionRowSchema = z.object({
 export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 
 /** The plan's latest-prediction item: the prediction plus `model: { name, algorithm, accuracy, version }`. */
-export const LatestPredictionSchema = PredictionRowSchema.extend({
+const LatestPredictionSchema = PredictionRowSchema.extend({
   model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string() }),
 });
 export type LatestPrediction = z.infer<typeof LatestPredictionSchema>;

@@ -1,17 +1,12 @@
 // Prediction use cases between the routers and the repositories: the write rules (known model,
-// matching series, no repeated key in a batch, idempotent retries), wire shapes (ISO timestamps,
-// the plan's `model` object) and the resolver schedule.
-import { TRPCError } from '@trpc/server';
-import type pg from 'pg';
-import type { PrismaClient } from '../db/generated/client';
-import { logger } from '../logger';
+// matching series, no repeated key in a batch, idempotent retries) and wire shapes (ISO timestamps,
+// the plan's `model` object). The resolver's schedule is in resolver.ts.
 import type { Timeframe } from '../market-data/schema';
-import { ModelRepository } from '../models/repository';
-import type { Services } from '../services';
-import { PredictionRepository, predictionKey, type ModelSummary, type NewPrediction, type PredictionRecord } from './repository';
+import { DomainError } from '../shared/domain-error';
+import { toPage } from '../shared/pagination';
+import { toIso } from '../shared/time';
+import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
 import {
-  toIso,
-  toPage,
   type AccuracyQuery,
   type AccuracyReport,
   type LatestPrediction,
@@ -20,7 +15,7 @@ import {
   type WebhookInput,
 } from './schema';
 
-export function toPredictionRow(p: PredictionRecord): PredictionRow {
+function toPredictionRow(p: PredictionRecord): PredictionRow {
   return {
     ...p,
     predictionTime: toIso(p.predictionTime),
@@ -32,12 +27,31 @@ export function toPredictionRow(p: PredictionRecord): PredictionRow {
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-export function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
+function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
   return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion } };
 }
 
 /** A prediction as a client sends it: it may name the model version it expects. */
 type PredictionInput = NewPrediction & { modelVersion?: string };
+
+/**
+ * What the write rules need of the model registry (the models domain's ModelRepository provides
+ * it). Declared here so predictions does not depend on models, which reads predictions for its
+ * live accuracy.
+ */
+interface ModelRegistry {
+  findByIds(ids: readonly string[]): Promise<RegisteredModel[]>;
+  findByNameVersion(name: string, version: string): Promise<RegisteredModel | null>;
+}
+
+interface RegisteredModel {
+  id: string;
+  name: string;
+  version: string;
+  /** The series the model predicts; null: every ticker / timeframe. */
+  ticker: string | null;
+  timeframe: string | null;
+}
 
 export interface StoreResult {
   received: number;
@@ -47,13 +61,10 @@ export interface StoreResult {
 }
 
 export class PredictionService {
-  readonly repository: PredictionRepository;
-  private readonly models: ModelRepository;
-
-  constructor(prisma: PrismaClient, pool: pg.Pool) {
-    this.repository = new PredictionRepository(pool);
-    this.models = new ModelRepository(prisma);
-  }
+  constructor(
+    readonly repository: PredictionRepository,
+    private readonly models: ModelRegistry,
+  ) {}
 
   async list(query: PredictionListQuery) {
     const rows = await this.repository.list({ ...query, limit: query.limit + 1 });
@@ -86,13 +97,13 @@ export class PredictionService {
     if (!batchModelId && input.model) {
       const { name, version } = input.model;
       const model = await this.models.findByNameVersion(name, version);
-      if (!model) throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${name}@${version} is not registered` });
+      if (!model) throw DomainError.notFound(`Model ${name}@${version} is not registered`);
       batchModelId = model.id;
     }
     return this.store(
       input.predictions.map((p, i) => {
         const modelId = p.modelId ?? batchModelId;
-        if (!modelId) throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}]: no model given` });
+        if (!modelId) throw DomainError.invalid(`predictions[${i}]: no model given`, [{ path: `predictions.${i}.modelId`, message: 'no model given' }]);
         return { ...p, modelId };
       }),
     );
@@ -107,56 +118,26 @@ export class PredictionService {
     rows.forEach((row, i) => {
       const first = seen.get(predictionKey(row));
       if (first !== undefined) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}] repeats predictions[${first}] (same model, ticker, timeframe and predictionTime)` });
+        const message = `repeats predictions[${first}] (same model, ticker, timeframe and predictionTime)`;
+        throw DomainError.invalid(`predictions[${i}] ${message}`, [{ path: `predictions.${i}`, message }]);
       }
       seen.set(predictionKey(row), i);
     });
     const models = new Map((await this.models.findByIds([...new Set(rows.map((r) => r.modelId))])).map((m) => [m.id, m]));
     rows.forEach((row, i) => {
       const model = models.get(row.modelId);
-      if (!model) throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${row.modelId} is not registered` });
+      if (!model) throw DomainError.notFound(`Model ${row.modelId} is not registered`);
       if ((model.ticker && model.ticker !== row.ticker) || (model.timeframe && model.timeframe !== row.timeframe)) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `predictions[${i}]: model ${model.name}@${model.version} predicts ${model.ticker ?? '*'} ${model.timeframe ?? '*'}, not ${row.ticker} ${row.timeframe}`,
-        });
+        const message = `model ${model.name}@${model.version} predicts ${model.ticker ?? '*'} ${model.timeframe ?? '*'}, not ${row.ticker} ${row.timeframe}`;
+        throw DomainError.invalid(`predictions[${i}]: ${message}`, [{ path: `predictions.${i}`, message }]);
       }
       if (row.modelVersion !== undefined && row.modelVersion !== model.version) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `predictions[${i}]: modelVersion ${row.modelVersion} is not the version of model ${model.name}@${model.version}` });
+        const message = `modelVersion ${row.modelVersion} is not the version of model ${model.name}@${model.version}`;
+        throw DomainError.invalid(`predictions[${i}]: ${message}`, [{ path: `predictions.${i}.modelVersion`, message }]);
       }
     });
     const created = (await this.repository.insert(rows)).size;
     const stored = await this.repository.findByKeys(rows);
     return { received: rows.length, created, existing: rows.length - created, predictions: stored.map(toPredictionRow) };
   }
-}
-
-/**
- * Resolves due predictions every `intervalSeconds`, once across instances (the repository's
- * advisory lock), one run at a time in this process. The timer is unref'd; on shutdown await
- * stop(), which lets a run in progress finish before the pool is closed.
- */
-export function startPredictionResolver(services: Pick<Services, 'predictions' | 'systemMetrics'>, opts: { intervalSeconds: number }) {
-  let running: Promise<void> | null = null;
-  const run = async () => {
-    const started = performance.now();
-    const resolved = await services.predictions.repository.resolveDueExclusive();
-    if (resolved === null) return; // another instance is on it
-    const ms = Math.round(performance.now() - started);
-    await services.systemMetrics.record('prediction_resolver.resolved', resolved, { ms });
-    if (resolved > 0) logger.info({ resolved, ms }, 'predictions resolved');
-  };
-  const timer = setInterval(() => {
-    running ??= run()
-      .catch((error: unknown) => logger.warn({ err: error }, 'prediction resolver failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, opts.intervalSeconds * 1000).unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -40,3 +40,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
   };
 }
+
+/**
+ * A response's JSON body as the tests read it: `any`, as lib.dom types `Response.json()`. The server
+ * compiles without DOM, where Node's fetch types say `unknown`; the tests' expectations check the shape.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}

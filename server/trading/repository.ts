@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction';
 import { TIMEFRAME_MINUTES, type Timeframe } from '../market-data/schema';
-import { SqlParams, afterCursor } from '../predictions/repository';
+import { SqlParams, afterCursor } from '../shared/sql';
 import type { HistoryQuery } from './schema';
 
 export interface TradeRecord {

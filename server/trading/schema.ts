@@ -1,12 +1,14 @@
 // The paper-trading concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
-import { QueryDateSchema, TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { DirectionSchema, IsoDateTimeSchema, PageQuerySchema } from '../predictions/schema';
+import { TickerSchema, TimeframeSchema } from '../market-data/schema';
+import { DirectionSchema } from '../predictions/schema';
+import { PageQuerySchema } from '../shared/pagination';
+import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 
-export const SideSchema = z.enum(['BUY', 'SELL']);
-export const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);
-export const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELED', 'FAILED']);
-export const ActionSchema = z.enum(['BUY', 'SELL', 'HOLD']);
+const SideSchema = z.enum(['BUY', 'SELL']);
+const OrderTypeSchema = z.enum(['MARKET', 'LIMIT']);
+const TradeStatusSchema = z.enum(['PENDING', 'FILLED', 'CANCELED', 'FAILED']);
+const ActionSchema = z.enum(['BUY', 'SELL', 'HOLD']);
 
 export const SignalsQuerySchema = z.object({
   ticker: TickerSchema.optional(),
@@ -15,7 +17,7 @@ export const SignalsQuerySchema = z.object({
 });
 export type SignalsQuery = z.infer<typeof SignalsQuerySchema>;
 
-export const SignalSchema = z.object({
+const SignalSchema = z.object({
   ticker: z.string(),
   timeframe: TimeframeSchema,
   action: ActionSchema,
@@ -57,7 +59,7 @@ export const ExecuteInputSchema = z
   });
 export type ExecuteInput = z.infer<typeof ExecuteInputSchema>;
 
-export const TradeRowSchema = z.object({
+const TradeRowSchema = z.object({
   id: z.uuid(),
   clientOrderId: z.string().nullable(),
   ticker: z.string(),
@@ -85,7 +87,7 @@ export const TradeRowSchema = z.object({
 export type TradeRow = z.infer<typeof TradeRowSchema>;
 
 /** A position as stored (the plan's Portfolio row): prices and P&L as of its last fill. */
-export const PositionSchema = z.object({
+const PositionSchema = z.object({
   id: z.uuid(),
   ticker: z.string(),
   quantity: z.number(),
@@ -109,7 +111,7 @@ export const ExecuteResponseSchema = z.object({
 });
 
 /** A position valued now: currentPrice, marketValue and the unrealised P&L at the newest bar. */
-export const ValuedPositionSchema = PositionSchema.extend({
+const ValuedPositionSchema = PositionSchema.extend({
   currentPrice: z.number().nullable().describe('Close of the newest bar; null without market data'),
   priceTime: IsoDateTimeSchema.nullable(),
   costBasis: z.number(),

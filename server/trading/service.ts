@@ -1,18 +1,16 @@
 // Paper-trading rules: signals from the active models' open predictions, fills at the newest bar's
 // close, average-cost positions with realised P&L, no short selling, idempotent client order ids.
-import { TRPCError } from '@trpc/server';
-import type pg from 'pg';
-import type { PrismaClient } from '../db/generated/client';
-import type { ModelSummary, PredictionRecord } from '../predictions/repository';
-import { PredictionRepository } from '../predictions/repository';
-import { toIso, toPage } from '../predictions/schema';
-import { TradingRepository, type Position, type PositionRecord, type PricedPosition, type TradeRecord, type ValuedAt } from './repository';
+import type { ModelSummary, PredictionRecord, PredictionRepository } from '../predictions/repository';
+import { DomainError } from '../shared/domain-error';
+import { toPage } from '../shared/pagination';
+import { toIso } from '../shared/time';
+import type { Position, PositionRecord, PricedPosition, TradeRecord, TradingRepository, ValuedAt } from './repository';
 import type { ExecuteInput, HistoryQuery, PositionRow, Signal, SignalsQuery, TradeRow, ValuedPosition } from './schema';
 
 /** Quantities are floats: differences below this are rounding, not shares. */
 const QUANTITY_EPSILON = 1e-9;
 
-export function toTradeRow(t: TradeRecord): TradeRow {
+function toTradeRow(t: TradeRecord): TradeRow {
   return {
     ...t,
     orderTime: toIso(t.orderTime),
@@ -23,7 +21,7 @@ export function toTradeRow(t: TradeRecord): TradeRow {
   };
 }
 
-export function toPositionRow(p: PositionRecord): PositionRow {
+function toPositionRow(p: PositionRecord): PositionRow {
   return {
     id: p.id,
     ticker: p.ticker,
@@ -41,12 +39,12 @@ export function toPositionRow(p: PositionRecord): PositionRow {
 }
 
 /** `part` in percent of `whole` (2.5 = 2.5 %); null when `whole` is not positive (nothing held). */
-export function percentOf(part: number, whole: number): number | null {
+function percentOf(part: number, whole: number): number | null {
   return whole > 0 ? (part / whole) * 100 : null;
 }
 
 /** A position's market value and unrealised P&L at `price`. */
-export function valueAt(p: Position, price: number): ValuedAt {
+function valueAt(p: Position, price: number): ValuedAt {
   const cost = p.quantity * p.avgEntryPrice;
   const marketValue = p.quantity * price;
   return {
@@ -62,7 +60,7 @@ export function valueAt(p: Position, price: number): ValuedAt {
 }
 
 /** BUY on a confident UP call, SELL on a confident DOWN call, HOLD otherwise (saying why). */
-export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now: Date): Signal {
+function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now: Date): Signal {
   let action: Signal['action'] = 'HOLD';
   let reason: string;
   if (p.targetTime <= now) reason = 'the prediction has expired (its target time has passed)';
@@ -93,10 +91,10 @@ export function toSignal(p: PredictionRecord & ModelSummary, minConfidence: numb
  * the last close when that is at least as good as the limit. (ExecuteInputSchema sets limitPrice
  * exactly for LIMIT orders.)
  */
-export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, last: number | null): number | null {
+function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, last: number | null): number | null {
   const { limitPrice } = order;
   if (limitPrice === undefined) {
-    if (last === null) throw new TRPCError({ code: 'NOT_FOUND', message: `No market data for ${order.ticker}: a market order needs a last price` });
+    if (last === null) throw DomainError.notFound(`No market data for ${order.ticker}: a market order needs a last price`);
     return last;
   }
   if (last === null) return null;
@@ -104,7 +102,7 @@ export function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPr
   return marketable ? last : null;
 }
 
-export interface Fill {
+interface Fill {
   position: Position;
   /** A SELL's realised P&L, (price - average entry price) * quantity; null for a BUY. */
   profitLoss: number | null;
@@ -113,7 +111,7 @@ export interface Fill {
 }
 
 /** Average-cost accounting: buys move the average entry price, sells realise (price - average) * quantity. */
-export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): Fill {
+function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: number, price: number): Fill {
   if (side === 'BUY') {
     const held = before.quantity + quantity;
     return {
@@ -123,10 +121,7 @@ export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: numb
     };
   }
   if (quantity > before.quantity + QUANTITY_EPSILON) {
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `Cannot sell ${quantity} ${before.ticker}: the position holds ${before.quantity} (short selling is not supported)`,
-    });
+    throw DomainError.conflict(`Cannot sell ${quantity} ${before.ticker}: the position holds ${before.quantity} (short selling is not supported)`);
   }
   const profitLoss = (price - before.avgEntryPrice) * quantity;
   const left = before.quantity - quantity;
@@ -139,7 +134,7 @@ export function applyFill(before: Position, side: 'BUY' | 'SELL', quantity: numb
 }
 
 /** A stored position valued at the close of its newest bar (unvalued without market data). */
-export function valuePosition({ lastPrice, lastPriceTime, ...stored }: PricedPosition): ValuedPosition {
+function valuePosition({ lastPrice, lastPriceTime, ...stored }: PricedPosition): ValuedPosition {
   const now = lastPrice === null ? null : valueAt(stored, lastPrice);
   return {
     ...toPositionRow(stored),
@@ -164,13 +159,10 @@ const pgError = (error: unknown) => error as { code?: string; constraint?: strin
 const NO_EXIT = { exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null } as const;
 
 export class TradingService {
-  readonly repository: TradingRepository;
-  private readonly predictions: PredictionRepository;
-
-  constructor(prisma: PrismaClient, pool: pg.Pool) {
-    this.repository = new TradingRepository(pool);
-    this.predictions = new PredictionRepository(pool);
-  }
+  constructor(
+    readonly repository: TradingRepository,
+    private readonly predictions: PredictionRepository,
+  ) {}
 
   async signals({ minConfidence, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
     return (await this.predictions.latestUnresolvedOfActiveModels(filter)).map((p) => toSignal(p, minConfidence, now));
@@ -216,7 +208,7 @@ export class TradingService {
         const winner = await this.repository.findByClientOrderId(order.clientOrderId);
         if (winner) return this.replay(winner, order);
       }
-      if (pgError(error).constraint === 'trades_model_id_fkey') throw new TRPCError({ code: 'NOT_FOUND', message: `Model ${order.modelId} is not registered`, cause: error });
+      if (pgError(error).constraint === 'trades_model_id_fkey') throw DomainError.notFound(`Model ${order.modelId} is not registered`, error);
       throw error;
     }
   }
@@ -249,7 +241,7 @@ export class TradingService {
       placed.type === order.type &&
       placed.limitPrice === (order.limitPrice ?? null);
     if (!same) {
-      throw new TRPCError({ code: 'CONFLICT', message: `clientOrderId ${order.clientOrderId} was already used for a different order` });
+      throw DomainError.conflict(`clientOrderId ${order.clientOrderId} was already used for a different order`);
     }
     const position = placed.status === 'FILLED' ? await this.repository.findPosition(placed.ticker) : null;
     return { created: false, trade: toTradeRow(placed), position: position && toPositionRow(position) };

@@ -3,7 +3,7 @@
 // "lookback") on a history that starts at bar 0 with no degenerate data. index.test.ts checks
 // every entry against the computed output, so this table cannot drift from the code.
 
-export type FeatureStorage = 'column' | 'bag';
+type FeatureStorage = 'column' | 'bag';
 
 export interface FeatureCatalogEntry {
   /** 'column' = dedicated DB column (Feature model), 'bag' = key of the `features` JSON bag. */

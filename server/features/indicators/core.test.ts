@@ -1,7 +1,7 @@
 // Rolling primitives and kernel edge cases against naive (obviously-correct) implementations.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../demo/market-simulator';
-import { rollingMax, rollingMean, rollingMin, rollingStdev, rollingSum, rollingVariance, toNullable } from './core';
+import { rollingMax, rollingMean, rollingMin, rollingSum, rollingVariance, toNullable } from './core';
 import { ema, macd, sma, wma } from './moving-averages';
 import { cci, dmi, rsi, stoch, stochRsi, ultosc, willr } from './oscillators';
 import { atr, bbPercentB, bbands, logReturn, simpleReturn, zscore } from './volatility';

@@ -11,9 +11,6 @@
 // - Composed kernels (e.g. SMA of %K, EMA of the MACD line) accept series with a leading NaN
 //   prefix: a window containing NaN yields NaN, so warm-ups add up the way TA-Lib's lookbacks do.
 
-/** Per-bar numeric output; NaN = no value. */
-export type NumSeries = Float64Array;
-
 /** Per-bar output at the public boundary; null = no value (warm-up / undefined). */
 export type Series = (number | null)[];
 

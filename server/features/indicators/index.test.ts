@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_REFERENCE_DIR } from '../../../tooling/reference/reference-csv';
 import { seededRandom } from '../../demo/market-simulator';
 import {
   BAG_KEYS,
@@ -101,7 +102,7 @@ describe('computeFeatureRows shape and catalog', () => {
 });
 
 describe('wiring against TA-Lib reference values (252-bar ta_regtest series)', () => {
-  const csv = readFileSync(path.resolve(import.meta.dirname, '../../../../shared/reference/indicators/talib/talib_ref_input_252.csv'), 'utf8');
+  const csv = readFileSync(path.join(DEFAULT_REFERENCE_DIR, 'indicators/talib/talib_ref_input_252.csv'), 'utf8');
   const bars: FeatureBar[] = csv
     .trim()
     .split('\n')

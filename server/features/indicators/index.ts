@@ -25,8 +25,7 @@
 // rows identical to computeFeatureRows(bars).slice(i). Incremental == full, exactly.
 // Consequence to keep in mind: the stored history must always start at the same first bar; if old
 // bars are ever deleted or back-filled BEFORE the first stored bar, every row must be recomputed.
-// FEATURE_MAX_WINDOW (200) is only the longest finite window (sma_200); it is informational and
-// must not be used as a recompute lookback.
+// The longest finite window (200, sma_200) must not be used as a recompute lookback.
 import { BAG_KEYS, FEATURE_COLUMNS, type FeatureBagKey, type FeatureColumnName } from './catalog';
 import { rollingStdev, toNullable } from './core';
 import { ema, macd, sma, wma } from './moving-averages';
@@ -64,8 +63,8 @@ export interface FeatureBar {
   timestamp: Date;
 }
 
-export type FeatureColumns = { [K in FeatureColumnName]: number | null };
-export type FeatureBag = Record<string, number | null>;
+type FeatureColumns = { [K in FeatureColumnName]: number | null };
+type FeatureBag = Record<string, number | null>;
 
 export interface FeatureRow {
   columns: FeatureColumns;
@@ -83,9 +82,6 @@ export interface FeatureOptions {
 /** No finite tail reproduces recursive indicators exactly; see the header comment. */
 export const FEATURE_LOOKBACK: number = Number.POSITIVE_INFINITY;
 
-/** Longest finite window among the features (sma_200). Informational only, NOT a recompute lookback. */
-export const FEATURE_MAX_WINDOW = 200;
-
 /** Earliest bar index whose features can change when bars from `changedFrom` onward change. */
 export function firstAffectedIndex(changedFrom: number): number {
   return Math.max(0, Math.floor(changedFrom));
@@ -99,14 +95,6 @@ export function recomputeStartIndex(changedFrom: number): number {
 export interface FeatureSeries {
   columns: Record<FeatureColumnName, Float64Array>;
   bag: Record<FeatureBagKey, Float64Array>;
-}
-
-/**
- * Throws RangeError on bad input instead of silently producing garbage: every OHLCV value must be
- * a finite number and timestamps must be valid and strictly increasing (oldest first, no duplicates).
- */
-export function validateBars(bars: readonly FeatureBar[]): void {
-  extractColumns(bars, null);
 }
 
 interface BarColumns {

@@ -30,7 +30,7 @@ export function ema(x: ArrayLike<number>, n: number, opts: { seed?: EmaSeed } = 
 }
 
 /** EMA with an explicit smoothing factor k (Wilder smoothing = k 1/n). */
-export function emaWithK(x: ArrayLike<number>, n: number, k: number, seed: EmaSeed): Float64Array {
+function emaWithK(x: ArrayLike<number>, n: number, k: number, seed: EmaSeed): Float64Array {
   const len = x.length;
   const out = nanSeries(len);
   const f = firstValidIndex(x);

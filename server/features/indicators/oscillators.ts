@@ -134,7 +134,7 @@ export function stochFromRawK(rawK: ArrayLike<number>, slowK = 3, slowD = 3): St
  * Both outputs start together at index (fastK-1)+(fastD-1), as in TA-Lib.
  * Use `stochRawK` for the un-aligned raw %K (first value at fastK-1).
  */
-export function stochf(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, fastK = 14, fastD = 3): StochResult {
+function stochf(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, fastK = 14, fastD = 3): StochResult {
   const k = stochRawK(high, low, close, fastK);
   const d = rollingMean(k, fastD);
   for (let t = 0; t < k.length; t++) if (Number.isNaN(d[t]!)) k[t] = Number.NaN;
@@ -353,10 +353,5 @@ export function dmi(high: ArrayLike<number>, low: ArrayLike<number>, close: Arra
     }
   }
   return { plusDM, minusDM, plusDI, minusDI, dx, adx };
-}
-
-/** Convenience: TA-Lib ADX(n). */
-export function adx(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, n = 14): Float64Array {
-  return dmi(high, low, close, n).adx;
 }
 

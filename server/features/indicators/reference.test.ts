@@ -1,7 +1,7 @@
 // Indicator kernels against published reference values.
-// - /work/shared/reference/indicators (see its README.md): TA-Lib regression data, bukosabino/ta
+// - tooling/reference/data/indicators (see its README.md): TA-Lib regression data, bukosabino/ta
 //   StockCharts CSVs, technicalindicators fixtures.
-// - Additional TA-Lib regression values that are not in /work/shared (TRANGE/ATR, the directional
+// - Additional TA-Lib regression values that are not in that folder (TRANGE/ATR, the directional
 //   movement family, MFI) are embedded below, transcribed from TA-Lib's own regression tests that
 //   run on the same 252-bar series; file + commit cited at each table.
 // Tolerance: 0.01 absolute (TA-Lib's CHECK_EXPECTED_VALUE band) unless a reference is printed with
@@ -9,13 +9,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_REFERENCE_DIR } from '../../../tooling/reference/reference-csv';
 import { rollingStdev } from './core';
 import { ema, macd, sma, wma } from './moving-averages';
 import { cci, dmi, rsi, stoch, stochRawK, ultosc, willr } from './oscillators';
 import { atr, bbands, bbPercentB, natr, trueRange } from './volatility';
 import { mfi, obv } from './volume';
 
-const REF = path.resolve(import.meta.dirname, '../../../../shared/reference/indicators');
+const REF = path.join(DEFAULT_REFERENCE_DIR, 'indicators');
 const TOL = 0.01;
 
 function readCsv(file: string): Record<string, string>[] {

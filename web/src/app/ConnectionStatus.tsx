@@ -9,7 +9,7 @@ export function ConnectionStatus() {
   if (health.isPending) return <span className="status muted">Connecting…</span>;
   if (health.isError) {
     return (
-      <span className="status" role="status" aria-label="Connection: offline">
+      <span className="status" role="status" aria-label="Connection: offline" data-state="error">
         <span className="dot down" aria-hidden="true" /> Offline
       </span>
     );

@@ -1,6 +1,7 @@
 // Dialogs on the native <dialog> element: focus trapping, Escape and the backdrop come from the
 // browser, and it is exposed as role "dialog" with the title as its accessible name.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { InlineError } from './states';
 
 interface ModalProps {
   title: string;
@@ -73,11 +74,7 @@ export function ConfirmDialog({ title, children, confirmLabel, busy, error, dang
       }
     >
       {children}
-      {error && (
-        <p className="down" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <InlineError block>{error}</InlineError>}
     </Modal>
   );
 }

@@ -1,5 +1,7 @@
 // Loading, empty and error states, shared by every panel so they look and read the same
 // everywhere. `QueryView` picks the right one for a TanStack query and renders data otherwise.
+// Every error state carries role="alert" and data-state="error" (the e2e error sweep looks for
+// them); loading ones carry aria-busy until they are done.
 import type { ReactNode } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { errorCode } from '../trpc';
@@ -40,7 +42,7 @@ export function describeError(error: unknown): string {
 
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   return (
-    <div className="state error" role="alert">
+    <div className="state error" role="alert" data-state="error">
       <span>{describeError(error)}</span>
       {retry && (
         <button type="button" className="btn small" onClick={retry}>
@@ -48,6 +50,16 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
         </button>
       )}
     </div>
+  );
+}
+
+/** An error line in a form, dialog or panel header: announced, and marked like every error state. */
+export function InlineError({ children, block = false }: { children: ReactNode; block?: boolean }) {
+  const Tag = block ? 'p' : 'span';
+  return (
+    <Tag className="down" role="alert" data-state="error">
+      {children}
+    </Tag>
   );
 }
 

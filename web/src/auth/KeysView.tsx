@@ -3,10 +3,11 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Scope } from '../../../server/auth/schema';
+import { KEY_NAME_MAX_LENGTH } from '../../../server/shared/limits';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatAge, formatMarketTime } from '../app/format';
 import { ConfirmDialog } from '../app/Modal';
-import { QueryView, describeError } from '../app/states';
+import { InlineError, QueryView, describeError } from '../app/states';
 import { useTRPC, type RouterOutputs } from '../trpc';
 import { useSession } from './session';
 import './auth.css';
@@ -105,7 +106,7 @@ function CreateKey({ onCreated }: { onCreated: () => Promise<void> }) {
       <h3 className="section-title flush">New key</h3>
       <label className="field">
         Key name
-        <input className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. trading-bot" required maxLength={64} />
+        <input className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. trading-bot" required maxLength={KEY_NAME_MAX_LENGTH} />
       </label>
       <fieldset className="scope-list">
         <legend className="visually-hidden">Scopes</legend>
@@ -121,11 +122,7 @@ function CreateKey({ onCreated }: { onCreated: () => Promise<void> }) {
       <button type="submit" className="btn primary" disabled={create.isPending || name.trim() === '' || scopes.length === 0}>
         {create.isPending ? 'Creating…' : 'Create key'}
       </button>
-      {create.isError && (
-        <p className="down" role="alert">
-          {describeError(create.error)}
-        </p>
-      )}
+      {create.isError && <InlineError block>{describeError(create.error)}</InlineError>}
       {create.data && (
         <div className="new-key" role="status">
           <span>

@@ -59,7 +59,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
           />
         </label>
         {error && (
-          <p className="signin-error" role="alert">
+          <p className="signin-error" role="alert" data-state="error">
             {error}
           </p>
         )}

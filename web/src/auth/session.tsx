@@ -2,6 +2,7 @@
 // `can(scope)` before they render; the server enforces the same scopes on every call anyway.
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Scope } from '../../../server/auth/schema';
+import { Empty } from '../app/states';
 import type { RouterOutputs } from '../trpc';
 
 export type Me = NonNullable<RouterOutputs['auth']['me']>;
@@ -29,6 +30,15 @@ export function useSession(): Session {
 /** Renders children only when the key holds the scope; `fallback` otherwise. */
 export function Can({ scope, children, fallback = null }: { scope: Scope; children: ReactNode; fallback?: ReactNode }) {
   return <>{useSession().can(scope) ? children : fallback}</>;
+}
+
+/** What a panel shows instead of data the key may not read (rather than asking and showing a 403). */
+export function MissingScope({ scope, what }: { scope: Scope; what: string }) {
+  return (
+    <Empty>
+      {what} needs a key with the {scope} scope.
+    </Empty>
+  );
 }
 
 /** POST /auth/login: the server sets an HttpOnly cookie; nothing secret stays in JS. */

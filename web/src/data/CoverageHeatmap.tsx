@@ -85,6 +85,7 @@ function Heatmap({ series, sessions }: { series: Coverage[]; sessions: number })
               role="cell"
               aria-label={report?.isError ? 'Gap report unavailable' : `${s.ticker} ${s.timeframe} coverage`}
               aria-busy={report?.isPending}
+              data-state={report?.isError ? 'error' : undefined}
             >
               {report?.isPending ? (
                 <span className="muted">…</span>

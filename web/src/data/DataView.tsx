@@ -2,6 +2,7 @@
 // (admin) the refresh / backfill triggers. Runs poll every 2 s while one is running.
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatInteger, formatMarketTime } from '../app/format';
 import { oneOf, usePersistentState } from '../app/persisted';
@@ -16,6 +17,8 @@ type Run = RouterOutputs['ingestion']['runs']['runs'][number];
 type Log = RouterOutputs['ingestion']['logs']['logs'][number];
 
 const WINDOWS = ['20', '60', '120'] as const;
+const RUNS_SHOWN = withinLimit(50, ROW_LIMITS.ingestionRuns.max);
+const LOGS_SHOWN = withinLimit(500, ROW_LIMITS.ingestionLogs.max);
 
 const duration = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)}s` : `${Math.round(seconds / 60)}m`);
 
@@ -62,13 +65,13 @@ export default function DataView() {
   const [runId, setRunId] = useState<string | null>(null);
   const runs = useQuery(
     trpc.ingestion.runs.queryOptions(
-      { limit: 50 },
+      { limit: RUNS_SHOWN },
       { refetchInterval: (q) => (q.state.data?.runs.some((r) => r.status === 'RUNNING') ? 2_000 : 15_000) },
     ),
   );
   const selectedRun = runs.data?.runs.find((r) => r.id === runId) ?? null;
   const logs = useQuery(
-    trpc.ingestion.logs.queryOptions({ runId: runId ?? undefined, limit: 500 }, { enabled: runId !== null, refetchInterval: selectedRun?.status === 'RUNNING' ? 2_000 : false }),
+    trpc.ingestion.logs.queryOptions({ runId: runId ?? undefined, limit: LOGS_SHOWN }, { enabled: runId !== null, refetchInterval: selectedRun?.status === 'RUNNING' ? 2_000 : false }),
   );
 
   return (

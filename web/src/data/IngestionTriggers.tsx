@@ -2,8 +2,9 @@
 // the runs table then shows its progress live.
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { INGESTION_LIMITS } from '../../../server/shared/limits';
 import { Modal } from '../app/Modal';
-import { describeError } from '../app/states';
+import { InlineError, describeError } from '../app/states';
 import { TIMEFRAMES, useWorkspace, type Timeframe } from '../app/workspace-state';
 import { useTRPC } from '../trpc';
 
@@ -20,11 +21,7 @@ export function IngestionTriggers({ onStarted }: { onStarted: (runId: string) =>
 
   return (
     <>
-      {refresh.isError && (
-        <span className="down" role="alert">
-          {describeError(refresh.error)}
-        </span>
-      )}
+      {refresh.isError && <InlineError>{describeError(refresh.error)}</InlineError>}
       <button type="button" className="btn small" disabled={refresh.isPending} onClick={() => refresh.mutate({})}>
         {refresh.isPending ? 'Starting…' : 'Refresh now'}
       </button>
@@ -67,7 +64,7 @@ function BackfillDialog({ busy, error, onCancel, onSubmit }: { busy: boolean; er
     .split(',')
     .map((t) => t.trim().toUpperCase())
     .filter(Boolean);
-  const valid = list.length > 0 && timeframes.length > 0 && Number(years) > 0;
+  const valid = list.length > 0 && list.length <= INGESTION_LIMITS.tickers && timeframes.length > 0 && Number(years) > 0 && Number(years) <= INGESTION_LIMITS.years;
 
   return (
     <Modal
@@ -86,7 +83,7 @@ function BackfillDialog({ busy, error, onCancel, onSubmit }: { busy: boolean; er
     >
       <div className="form-grid">
         <label className="field">
-          Tickers (comma separated)
+          Tickers (comma separated, at most {INGESTION_LIMITS.tickers})
           <input className="input" value={tickers} onChange={(e) => setTickers(e.target.value)} />
         </label>
         <fieldset className="field checks">
@@ -99,16 +96,12 @@ function BackfillDialog({ busy, error, onCancel, onSubmit }: { busy: boolean; er
         </fieldset>
         <label className="field">
           Years back
-          <input className="input num" type="number" min="0.1" max="30" step="0.5" value={years} onChange={(e) => setYears(e.target.value)} />
+          <input className="input num" type="number" min="0.1" max={INGESTION_LIMITS.years} step="0.5" value={years} onChange={(e) => setYears(e.target.value)} />
         </label>
         <label className="check">
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Refetch windows already ingested
         </label>
-        {error && (
-          <p className="down" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <InlineError block>{error}</InlineError>}
       </div>
     </Modal>
   );

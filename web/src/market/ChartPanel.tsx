@@ -1,13 +1,13 @@
 // The centre panel: the selected series' chart with its header (last price, indicator menu,
 // prediction model, gap toggle) and the loading / empty / error states around it.
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
 import { PanelHeader } from '../app/PanelHeader';
 import { isBoolean, isString, isStringArray, usePersistentState } from '../app/persisted';
 import { Empty, ErrorState, Loading } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
-import { useSession } from '../auth/session';
+import { MissingScope, useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 import { IndicatorMenu } from './IndicatorMenu';
 import { indicatorById, type Indicator } from './indicators';
@@ -23,6 +23,30 @@ const NO_MODEL = 'off';
 const NO_GAPS: GapBand[] = [];
 
 export function ChartPanel() {
+  if (useSession().can('market:read')) return <MarketChart />;
+  return (
+    <section className="panel chart-panel" aria-label="Chart">
+      <PanelHeader title={<ChartTitle />} />
+      <div className="panel-body chart-body">
+        <MissingScope scope="market:read" what="The chart" />
+      </div>
+    </section>
+  );
+}
+
+/** The series (ticker, timeframe badge), then what the chart knows about it. */
+function ChartTitle({ children }: { children?: ReactNode }) {
+  const { ticker, timeframe } = useWorkspace();
+  return (
+    <span className="chart-title">
+      <span className="chart-ticker">{ticker}</span>
+      <span className="badge">{timeframe}</span>
+      {children}
+    </span>
+  );
+}
+
+function MarketChart() {
   const trpc = useTRPC();
   const { can } = useSession();
   const { ticker, timeframe, range } = useWorkspace();
@@ -34,7 +58,7 @@ export function ChartPanel() {
 
   const history = useBarHistory(ticker, timeframe, range);
   const { bars } = history;
-  const features = useFeatureSeries(ticker, timeframe, bars, indicators, live);
+  const features = useFeatureSeries(ticker, timeframe, history.spans, indicators, live);
 
   const canSeePredictions = can('predictions:read');
   const models = useQuery(trpc.models.list.queryOptions({ ticker, timeframe }, { enabled: canSeePredictions, staleTime: 60_000 }));
@@ -47,6 +71,8 @@ export function ChartPanel() {
         : (modelList.find((m) => m.id === markerSource)?.id ?? null);
   const predictions = usePredictionMarkers(markerModelId, ticker, timeframe, bars, live);
   const gaps = useGapBands(ticker, timeframe, bars, showGaps);
+  // Busy until the overlays are drawn too, so nothing (a test, a screen reader) takes the chart as settled early.
+  const overlaysLoading = features.isLoading || predictions.isLoading || gaps.isLoading;
 
   const last = bars.at(-1);
   const previous = bars.at(-2);
@@ -56,9 +82,7 @@ export function ChartPanel() {
     <section className="panel chart-panel" aria-label="Chart">
       <PanelHeader
         title={
-          <span className="chart-title">
-            <span className="chart-ticker">{ticker}</span>
-            <span className="badge">{timeframe}</span>
+          <ChartTitle>
             {last && (
               <span className="num chart-last" aria-label="Last price">
                 {formatPrice(last.close)}
@@ -70,7 +94,7 @@ export function ChartPanel() {
               </span>
             )}
             {history.isLoadingOlder && <span className="muted chart-note">loading older bars…</span>}
-          </span>
+          </ChartTitle>
         }
       >
         {showGaps && gaps.bands.length > 0 && (
@@ -97,7 +121,7 @@ export function ChartPanel() {
           Gaps
         </button>
       </PanelHeader>
-      <div className="panel-body chart-body">
+      <div className="panel-body chart-body" aria-busy={overlaysLoading || history.isLoadingOlder}>
         {history.isPending ? (
           <Loading label={`Loading ${ticker} ${timeframe}`} />
         ) : history.error ? (
@@ -121,7 +145,7 @@ export function ChartPanel() {
           />
         )}
         {(features.error || predictions.error) && (
-          <div className="chart-warning" role="alert">
+          <div className="chart-warning" role="alert" data-state="error">
             {features.error ? 'Indicators could not be loaded.' : 'Predictions could not be loaded.'}
           </div>
         )}

@@ -3,6 +3,7 @@
 import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useWorkspace } from '../app/workspace-state';
+import { useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 
 const MAX_OPTIONS = 8;
@@ -10,7 +11,8 @@ const MAX_OPTIONS = 8;
 export function TickerSearch() {
   const trpc = useTRPC();
   const { ticker, setTicker } = useWorkspace();
-  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { staleTime: 5 * 60_000 }));
+  const canRead = useSession().can('market:read');
+  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { enabled: canRead, staleTime: 5 * 60_000 }));
   const [text, setText] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
@@ -76,7 +78,7 @@ export function TickerSearch() {
         <ul className="ticker-options" role="listbox" id={listId} aria-label="Tickers">
           {matches.length === 0 ? (
             <li className="ticker-option muted" role="presentation">
-              {tickers.isPending ? 'Loading tickers…' : tickers.isError ? 'Tickers unavailable' : 'No matching ticker'}
+              {!canRead ? 'Ticker search needs market:read' : tickers.isPending ? 'Loading tickers…' : tickers.isError ? <span data-state="error">Tickers unavailable</span> : 'No matching ticker'}
             </li>
           ) : (
             matches.map((t, i) => (

@@ -1,26 +1,33 @@
 // The watchlist: every stored ticker with its last price, change on the previous session's close
 // and a 30-session sparkline. Polled every 15 s (two small batched queries per ticker).
 import { useQueries, useQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMarketTime, formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
 import { PanelHeader } from '../app/PanelHeader';
 import { QueryView } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
+import { MissingScope, useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 import { Sparkline } from './Sparkline';
 
 const POLL_MS = 15_000;
-const SPARK_SESSIONS = 30;
+const SPARK_SESSIONS = withinLimit(30, ROW_LIMITS.bars.max);
 
 export function Watchlist({ onCollapse }: { onCollapse: () => void }) {
   const trpc = useTRPC();
-  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { staleTime: 5 * 60_000 }));
+  const canRead = useSession().can('market:read');
+  const tickers = useQuery(trpc.marketData.tickers.queryOptions(undefined, { enabled: canRead, staleTime: 5 * 60_000 }));
   return (
     <section className="panel" aria-label="Watchlist">
       <PanelHeader title="Watchlist" collapseLabel="Hide watchlist" onCollapse={onCollapse} />
       <div className="panel-body">
-        <QueryView query={tickers} label="Loading tickers" empty={(d) => d.tickers.length === 0 && 'No market data yet.'}>
-          {(data) => <WatchlistRows tickers={data.tickers} />}
-        </QueryView>
+        {canRead ? (
+          <QueryView query={tickers} label="Loading tickers" empty={(d) => d.tickers.length === 0 && 'No market data yet.'}>
+            {(data) => <WatchlistRows tickers={data.tickers} />}
+          </QueryView>
+        ) : (
+          <MissingScope scope="market:read" what="The watchlist" />
+        )}
       </div>
     </section>
   );
@@ -48,13 +55,13 @@ function WatchlistRows({ tickers }: { tickers: string[] }) {
         const last = intraday?.close ?? sessions.at(-1)?.close;
         const previousClose = before.at(-1)?.close;
         const change = last != null && previousClose != null ? last - previousClose : null;
-        const loading = daily[i]?.isPending;
+        const loading = daily[i]?.isPending || latest[i]?.isPending;
         return (
           <li key={ticker}>
             <button type="button" className="watch-row" aria-pressed={ticker === selected} onClick={() => setTicker(ticker)}>
               <span className="watch-symbol">{ticker}</span>
               <Sparkline values={sessions.map((s) => s.close)} trend={change ?? 0} />
-              <span className="watch-figures">
+              <span className="watch-figures" aria-busy={loading}>
                 <span className="num watch-last">{loading ? '…' : formatPrice(last)}</span>
                 <span className={`num watch-change ${trendClass(change)}`}>
                   {change === null || previousClose == null ? '—' : formatSigned(change / previousClose, (v) => formatPercent(v, 2))}

@@ -2,7 +2,7 @@
 // price pane, oscillators get a pane of their own. Colours are theme variables.
 import type { FeatureColumnName } from '../../../server/features/indicators/catalog';
 
-export interface IndicatorLine {
+interface IndicatorLine {
   column: FeatureColumnName;
   label: string;
   color: `--${string}`;

@@ -99,7 +99,7 @@ export class GapBands extends CanvasPrimitive {
   }
 }
 
-export type MarkerOutcome = 'pending' | 'correct' | 'wrong';
+type MarkerOutcome = 'pending' | 'correct' | 'wrong';
 
 export interface PredictionMarker {
   /** Logical index of the bar the prediction was made on. */

@@ -1,12 +1,15 @@
 // The bars behind the chart. Live mode: the newest page first, older pages on demand as the
 // analyst pans left, and a small "tail" query polled so new bars appear without a reload. Range
-// mode (a date range is set): exactly the bars in that range.
-import { useMemo } from 'react';
+// mode (a date range is set): exactly the bars in that range. The paging rules themselves are
+// plain functions in series-pages.ts.
+import { useEffect, useMemo } from 'react';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { UTCTimestamp } from 'lightweight-charts';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import type { DateRange, Timeframe } from '../app/workspace-state';
 import { useTRPC, useTRPCClient, type RouterOutputs } from '../trpc';
 import { fromChartTime, toChartTime } from './chart-time';
+import { joinPages, mergeTail, olderPageRequest, pageSpans, tailLeavesGap, type BarPageRequest, type Span } from './series-pages';
 
 type BarRow = RouterOutputs['marketData']['bars']['data'][number];
 
@@ -22,14 +25,9 @@ export interface ChartBar {
   volume: number;
 }
 
-/**
- * The first page is small (fast first paint); each older page is as large as everything loaded so
- * far. The chart re-lays out all bars on every page (lightweight-charts cannot prepend), so
- * doubling keeps a year of 1m bars (~100k) to five loads instead of twenty.
- */
-const FIRST_PAGE = 5000;
-const MAX_PAGE = 50_000;
-const TAIL_SIZE = 200;
+/** The first page is small (fast first paint); older pages double the load (see olderPageRequest). */
+const FIRST_PAGE = withinLimit(5000, ROW_LIMITS.bars.max);
+export const TAIL_SIZE = withinLimit(200, ROW_LIMITS.bars.max);
 const TAIL_POLL_MS = 15_000;
 
 // Rows become chart bars once per page, not on every render (pages are immutable).
@@ -46,15 +44,6 @@ function toChartBars(rows: readonly BarRow[]): ChartBar[] {
   return bars;
 }
 
-/** Appends `tail` to `history`, replacing the overlap (the newest bar may have changed). */
-function mergeTail(history: ChartBar[], tail: ChartBar[]): ChartBar[] {
-  const first = tail[0];
-  if (!first) return history;
-  let cut = history.length;
-  while (cut > 0 && history[cut - 1]!.ms >= first.ms) cut--;
-  return [...history.slice(0, cut), ...tail];
-}
-
 /** An ET session date ("2026-03-02") -> the instant its day starts in New York. */
 export const etDateStart = (date: string) => new Date(fromChartTime(Date.parse(`${date}T00:00:00Z`) / 1000));
 
@@ -67,15 +56,9 @@ export function useBarHistory(ticker: string, timeframe: Timeframe, range: DateR
   const history = useInfiniteQuery({
     queryKey: [...trpc.marketData.bars.queryKey(series), 'history'],
     queryFn: ({ pageParam, signal }) => client.marketData.bars.query({ ...series, ...pageParam }, { signal }),
-    initialPageParam: { limit: FIRST_PAGE } as { limit: number; endDate?: Date },
-    // Next page = the bars strictly before the oldest one we have (endDate is inclusive).
+    initialPageParam: { limit: FIRST_PAGE } as BarPageRequest,
     getNextPageParam: (last, pages, lastParam) =>
-      last.data.length < lastParam.limit
-        ? undefined
-        : {
-            limit: Math.min(MAX_PAGE, pages.reduce((n, p) => n + p.data.length, 0)),
-            endDate: new Date(Date.parse(last.data[0]!.timestamp) - 1),
-          },
+      olderPageRequest(last.data, lastParam, pages.reduce((n, p) => n + p.data.length, 0), ROW_LIMITS.bars.max),
     staleTime: Infinity, // freshness comes from the tail query
     // Pages never change once loaded; deep-comparing 100k bars on every new page costs seconds.
     structuralSharing: false,
@@ -86,28 +69,38 @@ export function useBarHistory(ticker: string, timeframe: Timeframe, range: DateR
     trpc.marketData.bars.queryOptions({ ...series, limit: TAIL_SIZE }, { enabled: live && history.isSuccess, refetchInterval: TAIL_POLL_MS, staleTime: 0 }),
   );
 
+  const bounds = range ? rangeSpan(range) : { from: 0, to: 1 };
   const ranged = useQuery(
     trpc.marketData.range.queryOptions(
-      range
-        ? { ...series, from: etDateStart(range.from), to: etDateStart(nextDay(range.to)) }
-        : { ...series, from: new Date(0), to: new Date(1) },
+      { ...series, from: new Date(bounds.from), to: new Date(bounds.to) },
       { enabled: !live },
     ),
   );
 
   const pages = history.data?.pages;
-  const tailRows = tail.data?.data;
+  const pageBars = useMemo(() => pages?.map((p) => toChartBars(p.data)) ?? [], [pages]);
+  const loaded = useMemo(() => joinPages(pageBars), [pageBars]);
+  const tailBars = tail.data && toChartBars(tail.data.data);
   const rangeRows = ranged.data?.data;
   const bars = useMemo(() => {
     if (!live) return rangeRows ? toChartBars(rangeRows) : [];
-    if (!pages) return [];
-    const all = pages.length === 1 ? toChartBars(pages[0]!.data) : pages.toReversed().flatMap((p) => toChartBars(p.data));
-    return tailRows ? mergeTail(all, toChartBars(tailRows)) : all;
-  }, [live, pages, tailRows, rangeRows]);
+    return tailBars ? mergeTail(loaded, tailBars) : loaded;
+  }, [live, loaded, tailBars, rangeRows]);
+
+  // The tail no longer overlaps the loaded bars: reload the pages (from the newest) so none is missing.
+  const gap = live && tailBars !== undefined && tailLeavesGap(loaded, tailBars);
+  const { isFetching, refetch } = history;
+  useEffect(() => {
+    if (gap && !isFetching) void refetch();
+  }, [gap, isFetching, refetch]);
+
+  // What the overlays (indicators) load alongside: one stretch per loaded page, or the range.
+  const spans = useMemo<Span[]>(() => (live ? pageSpans(pageBars) : range ? [rangeSpan(range)] : []), [live, pageBars, range]);
 
   const active = live ? history : ranged;
   return {
     bars,
+    spans,
     isPending: active.isPending,
     error: active.error,
     retry: () => void active.refetch(),
@@ -117,6 +110,11 @@ export function useBarHistory(ticker: string, timeframe: Timeframe, range: DateR
       if (live && history.hasNextPage && !history.isFetchingNextPage) void history.fetchNextPage();
     },
   };
+}
+
+/** A range of session dates as instants: from the first session's New York midnight to the day after the last. */
+function rangeSpan(range: DateRange): Span {
+  return { from: etDateStart(range.from).getTime(), to: etDateStart(nextDay(range.to)).getTime() };
 }
 
 function nextDay(date: string): string {

@@ -3,6 +3,7 @@
 // every 30 s so fresh predictions and resolutions appear on their own.
 import { useMemo, useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatMarketTime, formatPercent, formatPrice, formatSigned } from '../app/format';
 import { useSeriesScope } from '../app/SeriesScope';
@@ -14,7 +15,7 @@ import { DirectionBadge, OutcomeBadge } from './badges';
 type Prediction = RouterOutputs['predictions']['list']['predictions'][number];
 type Status = NonNullable<RouterInputs['predictions']['list']['status']>;
 
-const PAGE_SIZE = 500;
+const PAGE_SIZE = withinLimit(500, ROW_LIMITS.keysetPage.max);
 const LIVE_MS = 30_000;
 const STATUSES: { value: Status | ''; label: string }[] = [
   { value: '', label: 'Any outcome' },

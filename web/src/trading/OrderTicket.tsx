@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { formatMoney, formatPrice } from '../app/format';
-import { describeError } from '../app/states';
+import { InlineError, describeError } from '../app/states';
 import { useTRPC, type RouterInputs } from '../trpc';
 
 type Order = RouterInputs['trading']['execute'];
@@ -84,7 +84,7 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
         {execute.isPending ? 'Sending…' : `${side === 'BUY' ? 'Buy' : 'Sell'} ${valid ? qty : ''} ${ticker}`}
       </button>
       <div className="ticket-result" role="status" aria-live="polite">
-        {execute.isError && <span className="down">{describeError(execute.error)}</span>}
+        {execute.isError && <InlineError>{describeError(execute.error)}</InlineError>}
         {result && (
           <span className={result.trade.status === 'FILLED' ? 'up' : result.trade.status === 'FAILED' ? 'down' : ''}>
             {result.trade.status === 'FILLED'

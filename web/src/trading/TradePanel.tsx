@@ -1,6 +1,7 @@
 // The right-hand panel for the workspace's ticker: the position, the paper-order ticket, the
 // current signals and each model's newest prediction. Sections the key cannot use are omitted.
 import { useQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMarketTime, formatMoney, formatPercent, formatPrice, formatSigned, trendClass } from '../app/format';
 import { PanelHeader } from '../app/PanelHeader';
 import { Empty, QueryView } from '../app/states';
@@ -12,6 +13,7 @@ import { OrderTicket } from './OrderTicket';
 import './trading.css';
 
 const LIVE_MS = 15_000;
+const LATEST_SHOWN = withinLimit(5, ROW_LIMITS.latestPredictions.max);
 
 export default function TradePanel({ onCollapse }: { onCollapse: () => void }) {
   const { ticker } = useWorkspace();
@@ -107,7 +109,7 @@ function TickerSignals({ ticker }: { ticker: string }) {
 function LatestPredictions({ ticker }: { ticker: string }) {
   const trpc = useTRPC();
   const { timeframe } = useWorkspace();
-  const latest = useQuery(trpc.predictions.latest.queryOptions({ ticker, timeframe, limit: 5 }, { refetchInterval: LIVE_MS }));
+  const latest = useQuery(trpc.predictions.latest.queryOptions({ ticker, timeframe, limit: LATEST_SHOWN }, { refetchInterval: LIVE_MS }));
   return (
     <>
       <h3 className="section-title">

@@ -1,6 +1,7 @@
 // Trading: portfolio with P&L totals, trade history (paged while scrolling) and current signals.
 // Polled, so fills from bots and new signals appear without a reload.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMoney, formatSigned, trendClass } from '../app/format';
 import { oneOf, usePersistentState } from '../app/persisted';
 import { ErrorState, Loading, QueryView } from '../app/states';
@@ -9,6 +10,7 @@ import { PositionsTable, SignalsTable, TradesTable } from './tables';
 import './trading.css';
 
 const LIVE_MS = 15_000;
+const HISTORY_PAGE = withinLimit(200, ROW_LIMITS.keysetPage.max);
 const SUBVIEWS = ['portfolio', 'history', 'signals'] as const;
 type Subview = (typeof SUBVIEWS)[number];
 const LABELS: Record<Subview, string> = { portfolio: 'Portfolio', history: 'History', signals: 'Signals' };
@@ -66,7 +68,7 @@ function History() {
   const trpc = useTRPC();
   const query = useInfiniteQuery(
     trpc.trading.history.infiniteQueryOptions(
-      { limit: 200 },
+      { limit: HISTORY_PAGE },
       { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? LIVE_MS : false) },
     ),
   );

@@ -2,9 +2,10 @@
 // regular-session bars (~196k) in under 10 s. Works on its own ticker and removes it afterwards,
 // so it can run on a database holding real data.
 import type pg from 'pg';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
-import { MarketDataRepository } from '../market-data/repository';
-import { FeatureService, type ComputeResult } from './service';
+import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
+import { MarketDataRepository } from '../../server/market-data/repository';
+import { FeatureRepository } from '../../server/features/repository';
+import { FeatureService, type ComputeResult } from '../../server/features/service';
 
 export interface FeatureBenchResult {
   bars: number;
@@ -15,7 +16,7 @@ export interface FeatureBenchResult {
   targetMs: number;
 }
 
-export const FEATURE_BENCH_TARGET_MS = 10_000;
+const FEATURE_BENCH_TARGET_MS = 10_000;
 const BENCH_TICKER = 'ZZFEATBENCH';
 
 export async function benchFeatures(handles: { pool: pg.Pool }): Promise<FeatureBenchResult> {
@@ -30,21 +31,12 @@ export async function benchFeatures(handles: { pool: pg.Pool }): Promise<Feature
   await cleanUp();
   try {
     const started = performance.now();
-    await new MarketDataRepository(handles.pool).upsertBars(bars);
+    const marketData = new MarketDataRepository(handles.pool);
+    await marketData.upsertBars(bars);
     const storeBarsMs = performance.now() - started;
-    const compute = await new FeatureService(handles.pool).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
+    const compute = await new FeatureService(new FeatureRepository(handles.pool), marketData).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
     return { bars: bars.length, storeBarsMs, compute, targetMs: FEATURE_BENCH_TARGET_MS };
   } finally {
     await cleanUp();
   }
-}
-
-/** One line per figure, for `npm run bench`. */
-export function formatFeatureBench(r: FeatureBenchResult): string {
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const { readMs, computeMs, writeMs } = r.compute.phases;
-  return [
-    `features: ${r.compute.rows} rows for ${r.bars} SPY 1m bars computed and stored in ${s(r.compute.ms)} (target < ${s(r.targetMs)})`,
-    `  read bars ${s(readMs)}, compute ${s(computeMs)}, delete + COPY + commit ${s(writeMs)}; storing the bars first took ${s(r.storeBarsMs)}`,
-  ].join('\n');
 }

@@ -1,13 +1,13 @@
 // Offline demo: serve the SPY reference bars through the fake Polygon aggregates API.
 //
-//   npx tsx server/ingestion/fake-polygon/main.ts [--port 9010] [--host 127.0.0.1] [--api-key KEY]
+//   npx tsx tooling/fake-polygon/main.ts [--port 9010] [--host 127.0.0.1] [--api-key KEY]
 //                                                 [--reference-dir DIR] [--delayed]
 //   env: FAKE_POLYGON_PORT (default 9010), QUANTBASE_REFERENCE_DIR
 //
 // Then e.g. curl 'http://127.0.0.1:9010/v2/aggs/ticker/SPY/range/5/minute/2025-07-01/2025-07-07?apiKey=demo'
 // Minute data: 2025-07-01 .. 2025-07-07 (extended hours). Daily data: 2023-01-03 .. 2026-02-09 (Stooq).
 import { parseArgs } from 'node:util';
-import { DEFAULT_REFERENCE_DIR, loadSpyDailyBars, loadSpyMinuteBars } from '../reference-csv';
+import { DEFAULT_REFERENCE_DIR, loadSpyDailyBars, loadSpyMinuteBars } from '../reference/reference-csv';
 import { startFakePolygon } from './server';
 
 async function main(): Promise<void> {

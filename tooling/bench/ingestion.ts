@@ -5,14 +5,16 @@
 // One month is ingested first and thrown away: it warms the JIT and the pool's connections, which a
 // real multi-hour backfill pays once. The two-year run is then repeated and the median reported,
 // because on a small shared machine single runs vary by +-20%.
-import type { DbHandles } from '../db/client';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
-import { startFakePolygon } from './fake-polygon/server';
-import { previousTradingDay } from './calendar';
-import { IngestionService } from './service';
-import { todayNy, yearsBefore } from './windows';
+import type { DbHandles } from '../../server/db/client';
+import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
+import { MarketDataRepository } from '../../server/market-data/repository';
+import { startFakePolygon } from '../fake-polygon/server';
+import { previousTradingDay } from '../../server/ingestion/calendar';
+import { IngestionRepository } from '../../server/ingestion/repository';
+import { IngestionService } from '../../server/ingestion/service';
+import { todayNy, yearsBefore } from '../../server/ingestion/windows';
 
-export const BENCH_TICKER = 'BENCHSPY';
+const BENCH_TICKER = 'BENCHSPY';
 
 export interface BenchResult {
   bars: number;
@@ -34,7 +36,8 @@ export async function benchIngestion(handles: DbHandles, options: { years?: numb
   const bars = simulateMinuteBars({ ...spy, ticker: BENCH_TICKER }, sessionsBetween(from, to), 42);
   const fake = await startFakePolygon({ minuteBars: { [BENCH_TICKER]: bars } });
   const service = new IngestionService({
-    ...handles,
+    repository: new IngestionRepository(handles.prisma, handles.pool),
+    marketData: new MarketDataRepository(handles.pool),
     settings: {
       polygon: { apiKey: 'bench', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 0 },
       refresh: { tickers: [], timeframes: [], cron: [] },

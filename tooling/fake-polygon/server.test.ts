@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetStocksAggregatesSortEnum, GetStocksAggregatesTimespanEnum, restClient } from '@polygon.io/client-js';
-import type { Timeframe } from '../../market-data/schema';
-import { barStartOf, formatNy, getSession, nyWallTimeToUtc, sessionDateOf } from '../calendar';
-import { DEFAULT_REFERENCE_DIR, loadSpyDailyBars, loadSpyMinuteBars, type Bar } from '../reference-csv';
+import type { Timeframe } from '../../server/market-data/schema';
+import { barStartOf, formatNy, getSession, nyWallTimeToUtc, sessionDateOf } from '../../server/ingestion/calendar';
+import { DEFAULT_REFERENCE_DIR, loadSpyDailyBars, loadSpyMinuteBars, type Bar } from '../reference/reference-csv';
 import { startFakePolygon, type FakePolygon, type PolygonAgg } from './server';
 
 const KEY = 'test-key';

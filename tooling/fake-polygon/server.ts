@@ -3,7 +3,7 @@
 //   GET /v2/aggs/ticker/:ticker/range/:multiplier/:timespan/:from/:to
 //       ?adjusted=true|false&sort=asc|desc&limit=1..50000&apiKey=KEY   (or Authorization: Bearer KEY)
 //
-// Behaviour copied from Polygon (docs + /work/shared/reference/polygon/*.json):
+// Behaviour copied from Polygon (docs + tooling/reference/data/polygon/*.json):
 // - Body keys in Polygon's order: ticker, queryCount, resultsCount, adjusted, results[{v,vw,o,c,h,l,t,n}],
 //   status ('OK', or 'DELAYED' if configured), request_id, count, next_url. `results` is omitted when
 //   empty. `t` = Unix ms of the bar START; `vw` rounded to 4 decimals.
@@ -32,27 +32,27 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../../demo/market-simulator';
-import type { Bar } from '../../market-data/schema';
-import { bucketStartMs, getSession, nyMidnightUtcMs, sessionDateOf, addDays } from '../calendar';
+import { seededRandom } from '../../server/demo/market-simulator';
+import type { Bar } from '../../server/market-data/schema';
+import { bucketStartMs, getSession, nyMidnightUtcMs, sessionDateOf, addDays } from '../../server/ingestion/calendar';
 
 /** Input bar: the project's Bar without its series key (extra fields ignored). */
 export type FakeBarInput = Omit<Bar, 'ticker' | 'timeframe'>;
 
-export type FaultAction =
+type FaultAction =
   | { type: 'status'; status: number; retryAfterSeconds?: number; body?: unknown; delayMs?: number }
   | { type: 'delay'; delayMs: number }
   | { type: 'reset'; delayMs?: number }
   | { type: 'truncate'; delayMs?: number };
 
-export interface FaultPlan {
+interface FaultPlan {
   /** 1-based request number (since the plan was set) -> action. */
   byRequest?: Record<number, FaultAction>;
   /** Each request not covered by byRequest faults with `probability`, picking one of `actions`. */
   random?: { seed: number; probability: number; actions: FaultAction[] };
 }
 
-export interface RequestLog {
+interface RequestLog {
   /** 1-based number of the request since the server started. */
   n: number;
   method: string;
@@ -108,7 +108,7 @@ export interface PolygonAgg {
   n: number;
 }
 
-export type Timespan = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
+type Timespan = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 const TIMESPANS: readonly Timespan[] = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
 
 interface BaseBar {
@@ -146,7 +146,7 @@ function prepare(bars: readonly FakeBarInput[]): BaseBar[] {
 }
 
 /** Daily bars derived from minute bars (see the header note on regular-session OHLC). */
-export function deriveDailyFromMinutes(minutes: readonly FakeBarInput[]): FakeBarInput[] {
+function deriveDailyFromMinutes(minutes: readonly FakeBarInput[]): FakeBarInput[] {
   const byDate = new Map<string, BaseBar[]>();
   for (const b of prepare(minutes)) {
     const d = sessionDateOf(b.t);
@@ -176,7 +176,7 @@ export function deriveDailyFromMinutes(minutes: readonly FakeBarInput[]): FakeBa
 }
 
 /** Bucket-start function for a multiplier/timespan (Polygon-style alignment, see header). */
-export function bucketFor(multiplier: number, timespan: Timespan): (t: number) => number {
+function bucketFor(multiplier: number, timespan: Timespan): (t: number) => number {
   switch (timespan) {
     case 'minute':
       return (t) => bucketStartMs(t, multiplier);
@@ -236,7 +236,7 @@ function bucketEnd(start: number, multiplier: number, timespan: Timespan, bucket
 }
 
 /** Aggregate base bars (sorted asc) into Polygon result rows. */
-export function aggregate(bars: readonly BaseBar[], bucket: (t: number) => number): PolygonAgg[] {
+function aggregate(bars: readonly BaseBar[], bucket: (t: number) => number): PolygonAgg[] {
   const out: PolygonAgg[] = [];
   let cur: (PolygonAgg & { pv: number }) | null = null;
   for (const b of bars) {

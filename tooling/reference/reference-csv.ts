@@ -1,5 +1,6 @@
-// Parsers for the reference bar files in /work/shared/reference (see its SOURCES.md / spy/README.md).
-// Used by the gap-validation tests and by the fake Polygon server (which serves these bars offline).
+// Parsers for the reference bar files vendored in tooling/reference/data (see data/SOURCES.md and
+// data/spy/README.md). Used by the gap-validation tests and by the fake Polygon server (which serves
+// these bars offline).
 //
 // Formats handled
 // - Minute bars with naive US/Eastern timestamps, bar START, header `date,Open,High,Low,Close,Volume`
@@ -8,17 +9,16 @@
 //   belongs to its exchange session date and is stamped at midnight America/New_York, as Polygon does.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Bar, Timeframe } from '../market-data/schema';
-import { nyMidnightUtcMs, nyWallTimeToUtcMs } from './calendar';
+import type { Bar } from '../../server/market-data/schema';
+import { nyMidnightUtcMs, nyWallTimeToUtcMs } from '../../server/ingestion/calendar';
 
 export type { Bar };
 
-/** Folder of the shared reference data; override with QUANTBASE_REFERENCE_DIR. */
-export const DEFAULT_REFERENCE_DIR =
-  process.env.QUANTBASE_REFERENCE_DIR ?? path.resolve(import.meta.dirname, '../../../shared/reference');
+/** Folder of the reference data: the vendored copy beside this file, unless QUANTBASE_REFERENCE_DIR names another. */
+export const DEFAULT_REFERENCE_DIR = process.env.QUANTBASE_REFERENCE_DIR ?? path.resolve(import.meta.dirname, 'data');
 
-export const SPY_MINUTE_FILE = 'spy/SPY_1min_2025-07-01_to_2025-07-07_ET.csv';
-export const SPY_DAILY_FILE = 'spy/SPY_daily_2023-01-03_to_2026-02-09_stooq.csv';
+const SPY_MINUTE_FILE = 'spy/SPY_1min_2025-07-01_to_2025-07-07_ET.csv';
+const SPY_DAILY_FILE = 'spy/SPY_daily_2023-01-03_to_2026-02-09_stooq.csv';
 
 /** Minimal RFC 4180 CSV reader: header row -> objects. Handles quotes, CRLF and a trailing newline. */
 export function parseCsv(text: string): Record<string, string>[] {
@@ -36,7 +36,7 @@ export function parseCsv(text: string): Record<string, string>[] {
     });
 }
 
-export function parseCsvRows(text: string): string[][] {
+function parseCsvRows(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -85,7 +85,7 @@ function pick(row: Record<string, string>, ...names: string[]): string | undefin
   return undefined;
 }
 
-export interface ParseOptions {
+interface ParseOptions {
   ticker?: string;
 }
 
@@ -93,7 +93,7 @@ export interface ParseOptions {
  * Minute bars whose first column is a naive New York wall-clock time ('YYYY-MM-DD HH:MM[:SS]',
  * bar start). Returns bars sorted as in the file.
  */
-export function parseEasternMinuteCsv(text: string, options: ParseOptions = {}): Bar[] {
+function parseEasternMinuteCsv(text: string, options: ParseOptions = {}): Bar[] {
   const ticker = options.ticker ?? 'SPY';
   return parseCsv(text).map((row, i) => {
     const line = i + 2;
@@ -114,7 +114,7 @@ export function parseEasternMinuteCsv(text: string, options: ParseOptions = {}):
 }
 
 /** Daily bars with a 'YYYY-MM-DD' date column, stamped at midnight New York time. */
-export function parseDailyCsv(text: string, options: ParseOptions = {}): Bar[] {
+function parseDailyCsv(text: string, options: ParseOptions = {}): Bar[] {
   const ticker = options.ticker ?? 'SPY';
   return parseCsv(text).map((row, i) => {
     const line = i + 2;
@@ -134,7 +134,7 @@ export function parseDailyCsv(text: string, options: ParseOptions = {}): Bar[] {
 }
 
 /** Reads a reference bar file; the format (minute vs daily) is detected from the first data row. */
-export function loadReferenceBars(file: string, options: ParseOptions & { referenceDir?: string } = {}): Bar[] {
+function loadReferenceBars(file: string, options: ParseOptions & { referenceDir?: string } = {}): Bar[] {
   const full = path.isAbsolute(file) ? file : path.join(options.referenceDir ?? DEFAULT_REFERENCE_DIR, file);
   const text = readFileSync(full, 'utf8');
   const firstData = text.split(/\r?\n/, 3)[1] ?? '';
