@@ -22,20 +22,7 @@ function toTradeRow(t: TradeRecord): TradeRow {
 }
 
 function toPositionRow(p: PositionRecord): PositionRow {
-  return {
-    id: p.id,
-    ticker: p.ticker,
-    quantity: p.quantity,
-    avgEntryPrice: p.avgEntryPrice,
-    currentPrice: p.currentPrice,
-    marketValue: p.marketValue,
-    unrealizedPnL: p.unrealizedPnL,
-    unrealizedPnLPct: p.unrealizedPnLPct,
-    realizedPnL: p.realizedPnL,
-    stopLoss: p.stopLoss,
-    takeProfit: p.takeProfit,
-    updatedAt: toIso(p.updatedAt),
-  };
+  return { ...p, updatedAt: toIso(p.updatedAt) };
 }
 
 /** `part` in percent of `whole` (2.5 = 2.5 %); null when `whole` is not positive (nothing held). */
