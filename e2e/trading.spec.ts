@@ -33,7 +33,7 @@ test('a paper order from the ticket changes the portfolio', async ({ adminPage: 
   await page.getByRole('tab', { name: 'Trading' }).click();
   const positions = page.getByRole('table', { name: 'Positions' });
   await expect(positions.getByRole('row', { name: /^SPY/ }).getByRole('cell').nth(1)).toHaveText(String(held + 7));
-  for (const header of ['Avg entry', 'Unrealised P&L', 'Unrealised %', 'Realised P&L']) await expect(positions.getByRole('columnheader', { name: header })).toBeVisible();
+  for (const header of ['Avg entry', 'Unrealised P&L', 'Unrealised %', 'Realised P&L']) await expect(positions.getByRole('columnheader', { name: header, exact: true })).toBeVisible();
   await screenshot(page, testInfo, 'trading');
 
   await page.getByRole('radio', { name: 'History' }).click();
