@@ -1,5 +1,6 @@
 // The root router: every domain router merged in one place. Its type is what the SPA imports.
 import { authRouter } from './auth/router';
+import { datasetsRouter } from './datasets/router';
 import { featuresRouter } from './features/router';
 import { healthRouter } from './health/router';
 import { ingestionRouter } from './ingestion/router';
@@ -11,6 +12,7 @@ import { router } from './trpc';
 
 export const appRouter = router({
   auth: authRouter,
+  datasets: datasetsRouter,
   features: featuresRouter,
   health: healthRouter,
   ingestion: ingestionRouter,

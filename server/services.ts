@@ -3,6 +3,8 @@
 // domains'). Routers reach services only through the tRPC context.
 import { AuthRepository } from './auth/repository';
 import { AuthService } from './auth/service';
+import { DatasetRepository, DatasetRowRepository } from './datasets/repository';
+import { DatasetService } from './datasets/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
 import { FeatureRepository } from './features/repository';
@@ -24,6 +26,9 @@ import { TradingService } from './trading/service';
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
   return {
     auth: new AuthRepository(db.prisma, db.pool),
+    datasets: new DatasetRepository(db.prisma),
+    // Heavy reads (binary COPY of bars and features): the pool to point at a read replica.
+    datasetRows: new DatasetRowRepository(db.pool),
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
@@ -41,6 +46,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
   const features = new FeatureService(repositories.features, repositories.marketData);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
+    datasets: new DatasetService(repositories.datasetRows, repositories.datasets, repositories.models),
     features,
     health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries),
     ingestion: new IngestionService({
@@ -51,7 +57,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
       onBarsWritten: features.onBarsWritten,
     }),
     marketData: new MarketDataService(repositories.marketData),
-    models: new ModelService(repositories.models, repositories.predictions),
+    models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
     predictions: new PredictionService(repositories.predictions, repositories.models),
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions),

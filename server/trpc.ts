@@ -56,18 +56,26 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 /** 3. Procedures. `publicProcedure` needs no caller; `scopedProcedure(scope)` needs a key with it. */
 export const publicProcedure = t.procedure.use(mapErrors);
 
+/**
+ * Why a caller may not use something that needs `scope`: 401 without a key or session, 403 without
+ * the scope; null when it may. Procedures and the routes served beside the REST adapter share it.
+ */
+export function accessError(principal: Principal | null, authError: string | null, scope: string | null): TRPCError | null {
+  if (!principal) return new TRPCError({ code: 'UNAUTHORIZED', message: authError ?? 'An API key (Authorization: Bearer …) or a session is required' });
+  if (scope !== null && !hasScope(principal, scope)) return new TRPCError({ code: 'FORBIDDEN', message: `This key lacks the "${scope}" scope` });
+  return null;
+}
+
 const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.principal) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'An API key (Authorization: Bearer …) or a session is required' });
-  }
+  const denied = accessError(ctx.principal, ctx.authError, null);
+  if (denied || !ctx.principal) throw denied;
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
 
 export function scopedProcedure(scope: string) {
   return authedProcedure.use(({ ctx, next }) => {
-    if (!hasScope(ctx.principal, scope)) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This key lacks the "${scope}" scope` });
-    }
+    const denied = accessError(ctx.principal, ctx.authError, scope);
+    if (denied) throw denied;
     return next();
   });
 }

@@ -20,6 +20,15 @@ const KEY_SQL: ReadonlyMap<string, string> = new Map([
   ...BAG_KEYS.map((key) => [key, `features -> '${key}'`] as const),
 ]);
 
+/**
+ * A feature's value as float8 from the `features` row under `alias`, for binary reads that decode
+ * doubles (dataset exports): columns as they are, bag keys extracted and cast. Whitelisted names only.
+ */
+export function featureValueSql(key: FeatureKey, alias: string): string {
+  if (!KEY_SQL.has(key)) throw new RangeError(`unknown feature column: ${key}`);
+  return (FEATURE_COLUMNS as readonly string[]).includes(key) ? `${alias}.${key}` : `(${alias}.features ->> '${key}')::float8`;
+}
+
 /** Lock namespace for pg_advisory_xact_lock(int, int): "FEAT". The two-int key space never meets the one-bigint one. */
 const FEATURE_LOCK_NAMESPACE = 0x46454154;
 const ROWS_PER_COPY_CHUNK = 2000;

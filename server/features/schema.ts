@@ -14,6 +14,12 @@ export type FeatureKey = FeatureColumnName | FeatureBagKey;
 export const FEATURE_KEYS: readonly FeatureKey[] = [...FEATURE_COLUMNS, ...BAG_KEYS];
 const KNOWN_KEYS: ReadonlySet<string> = new Set(FEATURE_KEYS);
 
+/** Null when every name is a feature; otherwise the message naming the others. */
+export function unknownFeaturesIssue(names: readonly string[]): string | null {
+  const unknown = names.filter((n) => !KNOWN_KEYS.has(n));
+  return unknown.length === 0 ? null : `unknown feature column(s): ${unknown.join(', ')}; valid names are listed by GET /api/market-data/features/catalog`;
+}
+
 /** `sma_20,rsi_14,wma_20` -> the list; empty or absent = every feature. Unknown names are a 400 naming them. */
 const FeatureColumnsSchema = z
   .string()
@@ -21,12 +27,9 @@ const FeatureColumnsSchema = z
   .optional()
   .transform((raw, ctx): FeatureKey[] => {
     const names = [...new Set((raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
-    const unknown = names.filter((n) => !KNOWN_KEYS.has(n));
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown feature column(s): ${unknown.join(', ')}; valid names are listed by GET /api/market-data/features/catalog`,
-      });
+    const issue = unknownFeaturesIssue(names);
+    if (issue) {
+      ctx.addIssue({ code: 'custom', message: issue });
       return z.NEVER;
     }
     return names.length > 0 ? (names as FeatureKey[]) : [...FEATURE_KEYS];

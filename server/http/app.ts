@@ -21,6 +21,7 @@ import type { Context } from '../trpc';
 import { authenticate, type AuthenticatedRequest } from './authenticate';
 import { authRoutes } from './auth-routes';
 import { streamedBarReads } from './bar-stream';
+import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
@@ -42,6 +43,8 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
   baseUrl: '/api',
   securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' } },
 });
+// The streamed export is served beside the REST adapter, which cannot stream a file: document it by hand.
+openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation() };
 
 export interface App {
   app: express.Express;
@@ -90,6 +93,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   });
   app.use('/api/docs', docsRoutes());
   app.use(streamedBarReads(services));
+  app.use(datasetExportRoute(services));
   app.use('/api', express.json({ limit: config.BODY_LIMIT }), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });

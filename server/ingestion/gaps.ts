@@ -156,6 +156,8 @@ export interface GapReport {
 }
 
 const MINUTE_MS = 60_000;
+/** A run of missing regular-session bars longer than this is an outage, not minutes without trades. */
+export const DEFAULT_OUTAGE_MINUTES = 15;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 interface SessionState {
@@ -186,7 +188,7 @@ export function validateGaps(bars: readonly GapBar[], options: GapValidationOpti
   const spanMin = TIMEFRAME_MINUTES[timeframe];
   const spanMs = spanMin * MINUTE_MS;
   const daily = timeframe === '1d';
-  const outageMinutes = options.outageMinutes ?? 15;
+  const outageMinutes = options.outageMinutes ?? DEFAULT_OUTAGE_MINUTES;
   const extendedAllowed = options.extended !== false;
   const outlierPct = options.extendedOutlierPct ?? 0.05;
   const wickPct = options.wickPct ?? 0.2;

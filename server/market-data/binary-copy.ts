@@ -4,7 +4,7 @@
 import { DEFAULT_BAR_SOURCE, type Bar } from './schema';
 
 const SIGNATURE_LENGTH = 11; // "PGCOPY\n\377\r\n\0"
-const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z, the origin of binary timestamps
+export const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z, the origin of binary timestamps
 
 /** A bar as read back: the timestamp as Unix milliseconds keeps decoding cheap on 100k-row reads. */
 export interface StoredBar {
@@ -38,7 +38,7 @@ export interface BarColumns {
 const MIN_ROW_BYTES = 82;
 
 /** Bytes of the file header (signature, flags, extension) at the start of `buf`, or null if incomplete. */
-function headerLength(buf: Buffer): number | null {
+export function headerLength(buf: Buffer): number | null {
   if (buf.length < SIGNATURE_LENGTH + 8) return null;
   const length = SIGNATURE_LENGTH + 8 + buf.readUInt32BE(SIGNATURE_LENGTH + 4);
   return buf.length >= length ? length : null;

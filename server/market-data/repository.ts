@@ -1,11 +1,13 @@
 // SQL for market_data. The hot paths (bulk upsert, range reads) bypass per-row ORM work: COPY into
 // a temp table then one set-based upsert; reads decode plain arrays of numbers.
 import type pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { copyOutBinary } from '../db/copy-out';
 import { withTransaction } from '../db/transaction';
 import { DomainError } from '../shared/domain-error';
+import { sqlLiteral as lit } from '../shared/sql';
 import { decodeBarColumnStream, decodeBarCopy, ENCODED_BAR_COLUMNS, encodeBarCopy, type BarColumns, type StoredBar } from './binary-copy';
 import { barViolations, type Bar, type Timeframe } from './schema';
 
@@ -49,8 +51,6 @@ export interface Coverage {
 
 const BAR_COLUMNS = ENCODED_BAR_COLUMNS;
 const COPY_COLUMNS = `"timestamp", open, high, low, close, volume, vwap, trade_count`;
-/** A SQL string literal (standard_conforming_strings is on in every supported PostgreSQL). */
-const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Rejects the whole batch on the first invalid or repeated bar, naming its index and field. */
 function assertValidBatch(bars: readonly Bar[]): void {
@@ -205,30 +205,14 @@ export class MarketDataRepository {
    * very large reads (no object per bar, nothing held but the batch in hand).
    */
   private streamCopy(query: string): AsyncGenerator<BarColumns> {
-    return decodeBarColumnStream(this.copyChunks(query));
+    return decodeBarColumnStream(copyOutBinary(this.pool, query));
   }
 
   /** Runs a bar query as binary COPY and returns its raw output whole (decoded in binary-copy.ts). */
   private async copyOut(query: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.copyChunks(query)) chunks.push(chunk);
+    for await (const chunk of copyOutBinary(this.pool, query)) chunks.push(chunk);
     return Buffer.concat(chunks);
-  }
-
-  /**
-   * A bar query's binary COPY output as it arrives. COPY takes no bind parameters, so callers inline
-   * values through `lit()` (escaped literals of validated input). A connection whose COPY did not
-   * finish (an error, or the consumer stopping early) is discarded, not reused.
-   */
-  private async *copyChunks(query: string): AsyncGenerator<Buffer> {
-    const client = await this.pool.connect();
-    let complete = false;
-    try {
-      for await (const chunk of client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`))) yield chunk as Buffer;
-      complete = true;
-    } finally {
-      client.release(!complete);
-    }
   }
 }
 

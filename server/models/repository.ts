@@ -25,6 +25,11 @@ export class ModelRepository {
     return this.prisma.model.findUnique({ where: { name_version: { name, version } } });
   }
 
+  /** The models registered as trained on a dataset version, newest first. */
+  listByDataset(datasetId: string): Promise<ModelRecord[]> {
+    return this.prisma.model.findMany({ where: { datasetId }, orderBy: [{ createdAt: 'desc' }, { name: 'asc' }] });
+  }
+
   list(filter: { ticker?: string; timeframe?: string; active?: boolean } = {}): Promise<ModelRecord[]> {
     return this.prisma.model.findMany({
       where: { ticker: filter.ticker, timeframe: filter.timeframe, isActive: filter.active },

@@ -44,6 +44,7 @@ export const RegisterModelSchema = z
     trainingRows: z.number().int().min(0).nullish(),
     trainedAt: InstantSchema.nullish(),
     modelPath: z.string().trim().min(1).max(1000).nullish().describe('Where the serialized model is stored (S3 or local path)'),
+    datasetId: z.uuid().nullish().describe('The saved dataset version (POST /api/datasets) the model was trained on'),
   })
   .refine((m) => !m.trainingDataFrom || !m.trainingDataTo || m.trainingDataFrom <= m.trainingDataTo, {
     path: ['trainingDataTo'],
@@ -52,6 +53,10 @@ export const RegisterModelSchema = z
 export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
 export const DeployInputSchema = z.object({ modelId: z.uuid() });
+
+/** A dataset version as a model names it (GET /api/datasets/{id} has the rest). */
+const DatasetRefSchema = z.object({ id: z.uuid(), name: z.string(), version: z.number(), contentHash: z.string() });
+export type DatasetRef = z.infer<typeof DatasetRefSchema>;
 
 const ModelRowSchema = z.object({
   id: z.uuid(),
@@ -77,6 +82,7 @@ const ModelRowSchema = z.object({
   trainingRows: z.number().nullable(),
   trainedAt: IsoDateTimeSchema.nullable(),
   modelPath: z.string().nullable(),
+  datasetId: z.uuid().nullable(),
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
@@ -87,7 +93,10 @@ export const ModelListResponseSchema = z.object({ success: z.literal(true), coun
 
 export const ModelDetailResponseSchema = z.object({
   success: z.literal(true),
-  model: ModelRowSchema.extend({ liveAccuracy: HitStatsSchema.describe("Measured on this model's stored predictions") }),
+  model: ModelRowSchema.extend({
+    liveAccuracy: HitStatsSchema.describe("Measured on this model's stored predictions"),
+    dataset: DatasetRefSchema.nullable().describe('The dataset version the model was trained on'),
+  }),
 });
 
 export const ModelResponseSchema = z.object({ success: z.literal(true), model: ModelRowSchema });

@@ -7,7 +7,12 @@ import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
 import type { ModelRecord, ModelRepository } from './repository';
-import type { ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+import type { DatasetRef, ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+
+/** Where models look up the dataset versions they name (the dataset repository fulfils it). */
+export interface DatasetLookup {
+  findById(id: string): Promise<DatasetRef | null>;
+}
 
 function toModelRow(m: ModelRecord): ModelRow {
   return {
@@ -31,21 +36,26 @@ export class ModelService {
   constructor(
     readonly repository: ModelRepository,
     private readonly predictions: PredictionRepository,
+    private readonly datasets: DatasetLookup,
   ) {}
 
   async list(query: ModelListQuery): Promise<ModelRow[]> {
     return (await this.repository.list(query)).map(toModelRow);
   }
 
-  async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats }> {
+  async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats; dataset: DatasetRef | null }> {
     const [model, liveAccuracy] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
     if (!model) throw notFound(id);
-    return { ...toModelRow(model), liveAccuracy };
+    const dataset = model.datasetId ? await this.datasets.findById(model.datasetId) : null;
+    return { ...toModelRow(model), liveAccuracy, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
   }
 
   async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
     // zod checked these are JSON objects; absent (or null) leaves the column NULL.
     const json = (value: Record<string, unknown> | null | undefined) => (value ?? undefined) as Prisma.InputJsonObject | undefined;
+    if (input.datasetId && !(await this.datasets.findById(input.datasetId))) {
+      throw DomainError.invalid('The dataset does not exist', [{ path: 'datasetId', message: `no saved dataset has id ${input.datasetId}` }]);
+    }
     try {
       return toModelRow(
         await this.repository.create({

@@ -29,6 +29,12 @@ export const ROW_LIMITS = {
   ingestionLogs: { max: 1000, default: 100 },
 } as const satisfies Record<string, RowLimit>;
 
+/**
+ * Training datasets (datasets.preview, datasets.create, GET /api/datasets/export): tickers and
+ * features per definition, the longest label horizon in bars, and rows a preview shows.
+ */
+export const DATASET_LIMITS = { tickers: 50, horizon: 1000, previewRows: { max: 200, default: 20 } } as const;
+
 /** Longest span (calendar days, `to - from`) of one gap report (ingestion.validate). */
 export const GAP_REPORT_MAX_DAYS = { intraday: 400, daily: 12_000 } as const;
 

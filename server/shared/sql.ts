@@ -1,6 +1,12 @@
 // Helpers for repositories that assemble SQL with optional conditions.
 import type { PageCursor } from './pagination';
 
+/**
+ * A SQL string literal of a validated value, for the statements that take no bind parameters (COPY).
+ * standard_conforming_strings is on in every supported PostgreSQL, so doubling quotes is enough.
+ */
+export const sqlLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
 /** Collects positional parameters while a query's optional conditions are assembled. */
 export class SqlParams {
   readonly values: unknown[] = [];
