@@ -13,7 +13,7 @@
 //   (noHorizon); a gap between any two consecutive bars of t..t+horizon (gap); bar t and bar
 //   t + horizon in different splits, i.e. the label window crosses a boundary (purged); t among the
 //   first `horizon` bars at or after a boundary (embargoed).
-import type { DatasetCounts, DatasetDefinition, SplitName } from './schema';
+import type { DatasetCounts, DatasetDefinition } from './schema';
 import { GapDetector } from './horizon-gaps';
 
 /** One series' bars in time order as PostgreSQL sent them: timestamps (Unix ms), closes, features (NaN = NULL). */
@@ -39,7 +39,6 @@ export interface RowBatch {
   split: Uint8Array;
 }
 
-export const SPLIT_CODES: Readonly<Record<SplitName, number>> = { train: 0, validation: 1, test: 2 };
 const DOWN = 0;
 const NEUTRAL = 1;
 const UP = 2;

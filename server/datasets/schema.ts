@@ -11,7 +11,6 @@ import { LimitSchema } from '../shared/pagination';
 import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
-export type SplitName = (typeof SPLITS)[number];
 export const LABEL_KINDS = ['return', 'direction'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];
 export const DIRECTIONS = ['DOWN', 'NEUTRAL', 'UP'] as const;
@@ -19,7 +18,7 @@ export const EXPORT_FORMATS = ['arrow', 'parquet', 'csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** |forward return| at most this is NEUTRAL unless `neutralBand` says otherwise: 0.1 %. */
-export const DEFAULT_NEUTRAL_BAND = 0.001;
+const DEFAULT_NEUTRAL_BAND = 0.001;
 /** Validation starts at 70 % of the date range and test at 85 %, unless `split` says otherwise. */
 const DEFAULT_SPLIT = '0.7,0.85';
 
@@ -114,8 +113,6 @@ function normalise({ split, ...fields }: DefinitionFields, ctx: z.RefinementCtx)
   // Tickers sorted: the row order, and so the content hash, does not depend on how they were listed.
   return { ...fields, ticker: [...new Set(fields.ticker)].sort(), split: resolved };
 }
-
-export const DatasetDefinitionSchema = z.object(definitionFields).transform(normalise);
 
 /** GET /api/datasets/export: a definition and the file format. */
 export const DatasetExportQuerySchema = z

@@ -16,7 +16,7 @@ import type { Services } from '../services';
 import { accessError } from '../trpc';
 import type { AuthenticatedRequest } from './authenticate';
 
-export const DATASET_EXPORT_SCOPE = 'market:read';
+const DATASET_EXPORT_SCOPE = 'market:read';
 
 export function datasetExportRoute(services: Pick<Services, 'datasets'>): Router {
   return Router().get('/api/datasets/export', async (req, res, next) => {

@@ -19,6 +19,7 @@ const TABS: Record<DockTab, TabSpec> = {
   models: { label: 'Models', scope: 'predictions:read', view: lazy(() => import('../models/ModelsView')) },
   trading: { label: 'Trading', scope: 'trading:read', view: lazy(() => import('../trading/TradingView')) },
   data: { label: 'Data', scope: 'market:read', view: lazy(() => import('../data/DataView')) },
+  datasets: { label: 'Datasets', scope: 'market:read', view: lazy(() => import('../datasets/DatasetsView')) },
   keys: { label: 'API keys', scope: 'admin', view: lazy(() => import('../auth/KeysView')) },
 };
 

@@ -2,7 +2,7 @@
 // the back button works. The server answers every path with the SPA (history fallback).
 import { useCallback, useSyncExternalStore } from 'react';
 
-export const DOCK_TABS = ['predictions', 'accuracy', 'models', 'trading', 'data', 'keys'] as const;
+export const DOCK_TABS = ['predictions', 'accuracy', 'models', 'trading', 'data', 'datasets', 'keys'] as const;
 export type DockTab = (typeof DOCK_TABS)[number];
 
 const subscribe = (onChange: () => void) => {

@@ -1,5 +1,5 @@
 // One model in full: registered metrics, live accuracy, training window, features and
-// hyperparameters (models.get).
+// hyperparameters, and the dataset version it was trained on (models.get).
 import { useQuery } from '@tanstack/react-query';
 import { formatInteger, formatMarketTime, formatPercent } from '../app/format';
 import { QueryView } from '../app/states';
@@ -50,6 +50,16 @@ export function ModelDetail({ id, onClose }: { id: string; onClose: () => void }
                 {model.trainingDataFrom ? formatMarketTime(model.trainingDataFrom, true) : '—'} →{' '}
                 {model.trainingDataTo ? formatMarketTime(model.trainingDataTo, true) : '—'}
                 {model.trainingRows !== null && <span className="muted"> · {formatInteger(model.trainingRows)} rows</span>}
+              </dd>
+              <dt>Dataset</dt>
+              <dd>
+                {model.dataset ? (
+                  <>
+                    {model.dataset.name} v{model.dataset.version} <span className="muted">sha256 {model.dataset.contentHash.slice(0, 12)}…</span>
+                  </>
+                ) : (
+                  '—'
+                )}
               </dd>
               {model.modelPath && (
                 <>
