@@ -65,7 +65,7 @@ test('a key without admin scope sees no admin actions', async ({ adminPage: page
   await expect(viewer.getByRole('button', { name: /^Deploy / })).toHaveCount(0);
   await expect(viewer.getByRole('button', { name: /^Roll back/ })).toHaveCount(0);
 
-  await viewer.getByRole('tab', { name: 'Data' }).click();
+  await viewer.getByRole('tab', { name: 'Data', exact: true }).click();
   await expect(viewer.getByRole('table', { name: 'Coverage by session' })).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Refresh now' })).toHaveCount(0);
   await expect(viewer.getByRole('button', { name: 'Backfill…' })).toHaveCount(0);

@@ -7,7 +7,7 @@ interface Coverage {
 
 test('the data view shows coverage for every stored series', async ({ adminPage: page, server, request }, testInfo) => {
   const { coverage } = await apiGet<Coverage>(request, server, '/market-data/coverage');
-  await page.getByRole('tab', { name: 'Data' }).click();
+  await page.getByRole('tab', { name: 'Data', exact: true }).click();
   const heatmap = page.getByRole('table', { name: 'Coverage by session' });
   await expect(heatmap.getByRole('row')).toHaveCount(coverage.length + 1);
   const spy1m = heatmap.getByRole('cell', { name: 'SPY 1m coverage' });

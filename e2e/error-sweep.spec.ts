@@ -12,7 +12,7 @@ import { ENV_KEY_SCOPES, type Scope } from '../server/auth/schema';
 import { expect, signInWithKey, test, type ServerInfo } from './fixtures';
 
 const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
-const DOCK_VIEWS = ['Predictions', 'Accuracy', 'Models', 'Trading', 'Data', 'API keys'] as const;
+const DOCK_VIEWS = ['Predictions', 'Accuracy', 'Models', 'Trading', 'Data', 'Datasets', 'API keys'] as const;
 const ERROR_TEXT = /could not be loaded|\bfailed\b|\berror\b|something went wrong|unavailable|not allow|rate limit|session has ended/i;
 /** How long no API call may have been in flight before the page counts as settled. */
 const QUIET_MS = 500;
@@ -138,8 +138,8 @@ test('no view, timeframe or ticker shows an error', async ({ page, server }) => 
   const tabs = page.getByRole('tablist', { name: 'Views' });
   for (const view of DOCK_VIEWS) {
     watch.at(`dock view ${view}`);
-    await tabs.getByRole('tab', { name: view }).click();
-    await expect(tabs.getByRole('tab', { name: view })).toHaveAttribute('aria-selected', 'true');
+    await tabs.getByRole('tab', { name: view, exact: true }).click();
+    await expect(tabs.getByRole('tab', { name: view, exact: true })).toHaveAttribute('aria-selected', 'true');
     await watch.check(page);
   }
 
@@ -157,7 +157,7 @@ test('no view, timeframe or ticker shows an error', async ({ page, server }) => 
       const step = `${ticker} ${timeframe}, ${view}`;
       watch.at(step);
       await watchlist.getByRole('button', { name: new RegExp(`^${ticker}\\b`) }).click();
-      await tabs.getByRole('tab', { name: view }).click();
+      await tabs.getByRole('tab', { name: view, exact: true }).click();
       await watch.check(page);
       // The chart shows this series, with the default indicators' values at its newest bar.
       const chart = page.getByRole('region', { name: `${ticker} ${timeframe} price chart` });
