@@ -55,7 +55,7 @@ test('a key without admin scope sees no admin actions', async ({ adminPage: page
   await expect(viewer.getByRole('group', { name: 'Signed in as e2e-viewer' })).toBeVisible();
 
   const tabs = viewer.getByRole('tablist', { name: 'Views' });
-  await expect(tabs.getByRole('tab')).toHaveText(['Predictions', 'Accuracy', 'Models', 'Data']);
+  await expect(tabs.getByRole('tab')).toHaveText(['Predictions', 'Accuracy', 'Models', 'Data', 'Datasets']);
   await expect(viewer.getByRole('tab', { name: 'API keys' })).toHaveCount(0);
   await expect(viewer.getByRole('tab', { name: 'Trading' })).toHaveCount(0);
   await expect(viewer.getByRole('form', { name: 'Order ticket' })).toHaveCount(0);

@@ -10,7 +10,7 @@ interface Preview {
 test('define, preview, download and save a dataset; its lineage shows the model trained on it', async ({ adminPage: page, server, request }, testInfo) => {
   await page.getByRole('tab', { name: 'Datasets' }).click();
   const form = page.getByRole('form', { name: 'Dataset definition' });
-  await form.getByRole('checkbox', { name: 'QQQ' }).check();
+  for (const ticker of ['IWM', 'QQQ', 'SPY', 'UVXY']) await form.getByRole('checkbox', { name: ticker, exact: true }).setChecked(ticker === 'QQQ' || ticker === 'SPY');
   await form.getByLabel('Label').selectOption('direction');
   await form.getByLabel('Horizon (bars)').fill('2');
   await form.getByRole('button', { name: 'Preview' }).click();

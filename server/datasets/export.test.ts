@@ -198,6 +198,27 @@ describe('GET /api/datasets/export', () => {
     expect(await readJson(forbidden)).toMatchObject({ success: false, error: 'This key lacks the "market:read" scope' });
   });
 
+  it('a client leaving mid-file ends the COPY and frees its database connection', async () => {
+    // 60,000 minute bars without feature rows: ~12 MB of JSON Lines, more than the socket buffers hold.
+    const t0 = Date.UTC(2025, 0, 2, 14, 30);
+    const minutes = Array.from({ length: 60_000 }, (_, i): Bar => ({ ticker: 'CUT', timeframe: '1m', timestamp: new Date(t0 + i * 60_000), open: 10, high: 11, low: 9, close: 10 + (i % 5) / 10, volume: 1 }));
+    await server.services.marketData.upsertBars(minutes);
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/datasets/export?ticker=CUT&timeframe=1m&from=2025-01-01&to=2026-01-01&features=${FEATURES.join(',')}&format=jsonl`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
+    const body = res.body!.getReader();
+    await body.read(); // the file has started
+    controller.abort();
+    await expect(body.read()).rejects.toThrow();
+    const pool = server.db.pool;
+    const copies = async () => (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`)).rows[0].n;
+    await expect.poll(copies, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => pool.totalCount - pool.idleCount, { timeout: 5000 }).toBe(0);
+    expect((await get(`datasets/export?${BASE}&format=csv`)).status).toBe(200); // and the server goes on serving
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = await readJson(await fetch(`${server.url}/api/openapi.json`));
     const operation = doc.paths['/datasets/export'].get;

@@ -64,11 +64,11 @@ export default function DatasetsView() {
   const [submitted, setSubmitted] = useState<Definition | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
 
-  // The first ticker with data and a daily two-year range: a preview shows at once.
+  // SPY (or the first ticker with data) over the last year of daily bars: a preview shows at once.
   const current: Form | null =
     form ??
     (tickers.data?.tickers[0]
-      ? { tickers: [tickers.data.tickers[0]], timeframe: '1d', from: yearsAgo(2), to: isoDay(new Date(Date.now() + 86_400_000)), features: DEFAULT_FEATURES, label: 'return', horizon: '1', neutralBand: '0.001', split: '0.7,0.85' }
+      ? { tickers: [tickers.data.tickers.includes('SPY') ? 'SPY' : tickers.data.tickers[0]], timeframe: '1d', from: yearsAgo(1), to: isoDay(new Date(Date.now() + 86_400_000)), features: DEFAULT_FEATURES, label: 'return', horizon: '1', neutralBand: '0.001', split: '0.7,0.85' }
       : null);
   const definition = submitted ?? (current && toDefinition(current));
   const preview = useQuery(trpc.datasets.preview.queryOptions({ ...definition!, limit: PREVIEW_ROWS }, { enabled: definition !== null, retry: false }));
