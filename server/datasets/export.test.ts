@@ -213,7 +213,9 @@ describe('GET /api/datasets/export', () => {
     controller.abort();
     await expect(body.read()).rejects.toThrow();
     const pool = server.db.pool;
-    const copies = async () => (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`)).rows[0].n;
+    // Still running, that is: idle pooled connections keep their last query (an earlier export's COPY) on show.
+    const copies = async () =>
+      (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`)).rows[0].n;
     await expect.poll(copies, { timeout: 5000 }).toBe(0);
     await expect.poll(() => pool.totalCount - pool.idleCount, { timeout: 5000 }).toBe(0);
     expect((await get(`datasets/export?${BASE}&format=csv`)).status).toBe(200); // and the server goes on serving
