@@ -5,6 +5,7 @@ import { AuthRepository } from './auth/repository';
 import { AuthService } from './auth/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
+import { EventRepository } from './events/repository';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
 import { SystemMetricsRepository } from './health/metrics-repository';
@@ -24,6 +25,7 @@ import { TradingService } from './trading/service';
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
   return {
     auth: new AuthRepository(db.prisma, db.pool),
+    events: new EventRepository(db.pool),
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
