@@ -29,6 +29,8 @@ const envSchema = z.object({
   /** Comma-separated origins allowed to call the API from a browser; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
   BODY_LIMIT: z.string().default('25mb'),
+  /** base64 of 32 bytes sealing stored webhook secrets; unset = a key file generated under DATA_DIR. */
+  SECRETS_KEY: optionalString,
   // Market-data ingestion (server/ingestion). The key falls back to the plan's NEXT_PUBLIC_ name.
   POLYGON_API_KEY: optionalString,
   NEXT_PUBLIC_POLYGON_API_KEY: optionalString,

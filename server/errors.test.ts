@@ -36,6 +36,7 @@ describe('toTRPCError', () => {
       'not-found': ['NOT_FOUND', 404],
       conflict: ['CONFLICT', 409],
       invalid: ['BAD_REQUEST', 400],
+      unauthenticated: ['UNAUTHORIZED', 401],
       unprocessable: ['UNPROCESSABLE_CONTENT', 422],
       precondition: ['PRECONDITION_FAILED', 412],
       unavailable: ['SERVICE_UNAVAILABLE', 503],

@@ -15,6 +15,7 @@ const CODE_OF_KIND: Readonly<Record<DomainErrorKind, TRPCCode>> = {
   'not-found': 'NOT_FOUND',
   conflict: 'CONFLICT',
   invalid: 'BAD_REQUEST',
+  unauthenticated: 'UNAUTHORIZED',
   unprocessable: 'UNPROCESSABLE_CONTENT',
   precondition: 'PRECONDITION_FAILED',
   unavailable: 'SERVICE_UNAVAILABLE',

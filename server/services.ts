@@ -7,6 +7,7 @@ import { DatasetRepository, DatasetRowRepository } from './datasets/repository';
 import { DatasetService } from './datasets/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
+import { EventRepository } from './events/repository';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
 import { SystemMetricsRepository } from './health/metrics-repository';
@@ -29,6 +30,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
     datasets: new DatasetRepository(db.prisma),
     // Heavy reads (binary COPY of bars and features): the pool to point at a read replica.
     datasetRows: new DatasetRowRepository(db.pool),
+    events: new EventRepository(db.pool),
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),

@@ -10,6 +10,8 @@ export type DomainErrorKind =
   | 'conflict'
   /** The request breaks a rule of its own fields; `details` names them (400). */
   | 'invalid'
+  /** The request does not prove who sent it: a bad or stale signature (401). */
+  | 'unauthenticated'
   /** Well-formed, but the thing's current state does not allow it, e.g. cancelling a filled order (422). */
   | 'unprocessable'
   /** The server is not set up for it, e.g. no Polygon API key (412). */
