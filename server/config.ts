@@ -14,9 +14,20 @@ const envSchema = z.object({
   DB_POOL_MAX: z.coerce.number<number>().int().min(1).max(200).default(10),
   EMBEDDED_PG_PORT: z.coerce.number<number>().int().min(1).max(65535).default(54329),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
-  MATVIEW_REFRESH_SECONDS: z.coerce.number<number>().int().min(0).default(300),
-  /** Seconds between passes that fill in the outcome of predictions whose target time passed. */
-  PREDICTION_RESOLVE_SECONDS: z.coerce.number<number>().int().min(1).default(60),
+  /** Native mode: cron (UTC) of the daily_market_summary refresh job; `off` = never. */
+  MATVIEW_REFRESH_CRON: z.string().trim().min(1).default('*/5 * * * *'),
+  /** Cron (UTC) of the job filling in the outcome of predictions whose target time passed. */
+  PREDICTION_RESOLVE_CRON: z.string().trim().min(1).default('* * * * *'),
+  // Background jobs (pg-boss) and shutdown
+  /** A job active this long is taken as lost (its worker died) and retried; ingestion runs continue in slices of it. */
+  JOB_EXPIRE_SECONDS: z.coerce.number<number>().int().min(5).max(86_000).default(300),
+  /** How often lost jobs are looked for and old ones archived, once across instances. */
+  JOB_MAINTENANCE_SECONDS: z.coerce.number<number>().int().min(1).max(3600).default(30),
+  JOB_POLL_SECONDS: z.coerce.number<number>().min(0.5).max(60).default(2),
+  /** SIGTERM: how long in-flight requests and running jobs get to finish. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number<number>().min(1).max(3600).default(25),
+  /** SIGTERM: seconds readiness fails while connections are still accepted (the load balancer's probe interval). */
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number<number>().min(0).max(600).default(0),
   RETENTION_YEARS: z.coerce.number<number>().int().min(1).default(5),
   // API access
   TRADING_BOT_API_KEY: optionalString,
@@ -42,7 +53,7 @@ const envSchema = z.object({
   /** off: no client-side pacing at all (only for the local fake server / bench). */
   POLYGON_PACING: z.enum(['on', 'off']).default('on'),
   POLYGON_MAX_RETRIES: z.coerce.number<number>().int().min(0).max(20).default(5),
-  /** Comma-separated tickers refreshed by the in-process scheduler; unset = no scheduler. */
+  /** Comma-separated tickers refreshed by the scheduled refresh jobs; unset = no scheduled refresh. */
   REFRESH_TICKERS: optionalString,
   /** Comma-separated timeframes to refresh; unset = all. */
   REFRESH_TIMEFRAMES: optionalString,

@@ -1,15 +1,15 @@
 // `npm start`: open the database (embedded when DATABASE_URL is unset), load demo data into an
 // empty database, serve the app, and shut everything down cleanly on SIGINT/SIGTERM.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
-import { startTimeSeriesMaintenance } from './db/timescale';
 import { createApp } from './http/app';
+import { startWorkers } from './jobs/workers';
 import { logger } from './logger';
 import { seedDemoData } from './demo/seed';
 import { createServices, type Services } from './services';
-import { startRefreshScheduler } from './ingestion/scheduler';
-import { startPredictionResolver } from './predictions/resolver';
 
 async function main() {
   const config = loadConfig();
@@ -25,16 +25,7 @@ async function main() {
     const summary = await seedDemoData(db);
     logger.info(summary, 'demo data loaded');
   }
-  const maintenance = startTimeSeriesMaintenance(db.pool, db.timeSeries, {
-    refreshSeconds: config.MATVIEW_REFRESH_SECONDS,
-    retentionYears: config.RETENTION_YEARS,
-  });
-  const sessionSweep = setInterval(() => void services.auth.pruneExpired().catch(() => undefined), 10 * 60_000).unref();
-  const resolver = startPredictionResolver(
-    { predictions: services.predictions.repository, metrics: services.systemMetrics },
-    { intervalSeconds: config.PREDICTION_RESOLVE_SECONDS },
-  );
-  const refresh = config.REFRESH_TICKERS ? startRefreshScheduler({ service: services.ingestion, log: logger }) : null;
+  await startWorkers({ services, pool: db.pool, timeSeries: db.timeSeries, config });
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database
   const http = createApp({ services, pool: db.pool, config });
@@ -45,33 +36,57 @@ async function main() {
   logger.info({ url, database: db.mode, timescaledb: db.timeSeries.timescaledb }, 'Quantbase is running');
   const lines = [`  Quantbase is running at ${url}`, `  (database: ${db.mode}${db.timeSeries.timescaledb ? ', TimescaleDB' : ''})`];
   if (firstAdmin) {
-    lines.push(
-      `  Sign in (one-time link): ${url}/auth/one-time?token=${firstAdmin.signInToken}`,
-      `  Admin API key (shown once): ${firstAdmin.key}`,
-    );
+    lines.push(`  Sign in (one-time link): ${url}/auth/one-time?token=${firstAdmin.signInToken}`, `  Admin API key (shown once): ${firstAdmin.key}`);
   }
   // The one place a secret is printed: stdout of the first start, never the structured log.
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
+  // SIGTERM/SIGINT: readiness fails at once; after SHUTDOWN_DRAIN_SECONDS (the load balancer's
+  // turn to notice) no new connections; in-flight requests and running jobs get until the deadline;
+  // then the pool closes and an embedded PostgreSQL stops. A second signal exits at once.
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    maintenance.stop();
-    clearInterval(sessionSweep);
-    refresh?.stop();
-    await resolver.stop();
-    await services.ingestion.stop(); // open windows of background runs are logged as aborted
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    services.health.startDraining();
+    const deadline = Date.now() + (config.SHUTDOWN_DRAIN_SECONDS + config.SHUTDOWN_TIMEOUT_SECONDS) * 1000;
+    logger.info({ signal, drainSeconds: config.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutting down');
+    await sleep(config.SHUTDOWN_DRAIN_SECONDS * 1000);
+    const jobs = services.jobs.queue.stop(Math.max(1000, deadline - Date.now()));
+    await closeServer(server, deadline);
+    await jobs;
     await http.close();
     await services.auth.stopKeyCache();
     await db.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  const onSignal = (signal: string) => () =>
+    void shutdown(signal).catch((error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGINT', onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal('SIGTERM'));
+}
+
+/**
+ * Stops accepting connections and lets requests in flight finish: idle keep-alive sockets are
+ * closed (again as each response ends), busy ones only once the deadline passes.
+ */
+async function closeServer(server: Server, deadline: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  const cutoff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cutoff);
+  }
 }
 
 /** On a database without keys, an admin key and a one-time sign-in link, like Jupyter's token URL. */

@@ -4,6 +4,7 @@ import { datasetsRouter } from './datasets/router';
 import { featuresRouter } from './features/router';
 import { healthRouter } from './health/router';
 import { ingestionRouter } from './ingestion/router';
+import { jobsRouter } from './jobs/router';
 import { marketDataRouter } from './market-data/router';
 import { modelsRouter } from './models/router';
 import { predictionsRouter } from './predictions/router';
@@ -16,6 +17,7 @@ export const appRouter = router({
   features: featuresRouter,
   health: healthRouter,
   ingestion: ingestionRouter,
+  jobs: jobsRouter,
   marketData: marketDataRouter,
   models: modelsRouter,
   predictions: predictionsRouter,

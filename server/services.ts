@@ -15,6 +15,10 @@ import { HealthRepository } from './health/repository';
 import { HealthService } from './health/service';
 import { IngestionRepository } from './ingestion/repository';
 import { IngestionService, ingestionSettingsFromConfig } from './ingestion/service';
+import { JOB, jobQueues } from './jobs/definitions';
+import { JobQueue } from './jobs/queue';
+import { JobRepository } from './jobs/repository';
+import { JobService } from './jobs/service';
 import { MarketDataRepository } from './market-data/repository';
 import { MarketDataService } from './market-data/service';
 import { ModelRepository } from './models/repository';
@@ -34,6 +38,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
+    jobs: new JobRepository(db.pool),
     marketData: new MarketDataRepository(db.pool),
     models: new ModelRepository(db.prisma),
     predictions: new PredictionRepository(db.pool),
@@ -42,10 +47,19 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
   };
 }
 
-/** `config` defaults to the built-in defaults (tests); the server passes its loaded config. */
+/**
+ * `config` defaults to the built-in defaults (tests); the server passes its loaded config. The job
+ * queue is created here but runs only once started (server/main.ts, server/jobs/workers.ts).
+ */
 export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);
   const features = new FeatureService(repositories.features, repositories.marketData);
+  const queue = new JobQueue(db.pool, {
+    queues: jobQueues(config),
+    pollingIntervalSeconds: config.JOB_POLL_SECONDS,
+    maintenanceIntervalSeconds: config.JOB_MAINTENANCE_SECONDS,
+  });
+  const jobs = new JobService(queue, repositories.jobs);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
     datasets: new DatasetService(repositories.datasetRows, repositories.datasets, repositories.models),
@@ -55,9 +69,11 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
       repository: repositories.ingestion,
       marketData: repositories.marketData,
       settings: ingestionSettingsFromConfig(config),
-      // New bars trigger the feature pipeline for the changed part of each series.
-      onBarsWritten: features.onBarsWritten,
+      // New bars queue the feature pipeline for the changed part of each series.
+      onBarsWritten: (ticker, timeframe, earliest) => jobs.recomputeFeatures(ticker, timeframe, earliest),
+      enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
     }),
+    jobs,
     marketData: new MarketDataService(repositories.marketData),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
     predictions: new PredictionService(repositories.predictions, repositories.models),

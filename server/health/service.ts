@@ -18,8 +18,14 @@ export interface HealthReport {
   };
 }
 
+/** How long a readiness check waits for the database before answering "not ready". */
+const READY_TIMEOUT_MS = 2000;
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
 export class HealthService {
   private readonly startedAt = Date.now();
+  private draining = false;
 
   constructor(
     private readonly repository: HealthRepository,
@@ -52,6 +58,29 @@ export class HealthService {
         rowCounts,
       },
     };
+  }
+
+  /** From now on readiness fails (SIGTERM): the load balancer stops sending new requests. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  /** Ready = not draining, the database answers, and every migration is applied. */
+  async readiness(): Promise<Readiness> {
+    if (this.draining) return { ready: false, reason: 'draining' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    });
+    try {
+      const migrations = await Promise.race([migrationStatus(this.pool), timeout]);
+      const behind = [...migrations.pending, ...migrations.edited, ...migrations.failed];
+      return behind.length === 0 ? { ready: true } : { ready: false, reason: `migrations not applied: ${behind.join(', ')}` };
+    } catch (error) {
+      return { ready: false, reason: `database: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   isEmpty(): Promise<boolean> {

@@ -23,6 +23,7 @@ import { authRoutes } from './auth-routes';
 import { streamedBarReads } from './bar-stream';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
+import { healthRoutes } from './health-routes';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
 
@@ -68,12 +69,13 @@ export function createApp({ services, pool, config }: AppOptions): App {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url?.startsWith('/api/health') === true || req.url === '/metrics' },
     }),
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
+  app.use(healthRoutes(services.health));
   app.use(cookieParser());
   app.use(authenticate(services.auth));
 

@@ -115,6 +115,25 @@ export class IngestionRepository {
   // Per-window writes are plain SQL: Prisma's per-query overhead (several ms of CPU on the event
   // loop) would be a noticeable share of a fast backfill.
 
+  /**
+   * Before a queued run executes (again): RUNNING with fresh counters, and the windows an earlier
+   * attempt left open (its worker died) closed as abandoned. Windows it completed stay completed
+   * and are counted again as skipped.
+   */
+  async resumeRun(runId: string): Promise<void> {
+    await this.pool.query(
+      `WITH run AS (
+         UPDATE ingestion_runs SET status = 'RUNNING', error = NULL, finished_at = NULL, heartbeat_at = now(),
+                windows_done = 0, windows_failed = 0
+         WHERE id = $1
+       )
+       UPDATE data_ingestion_logs SET status = 'FAILED', completed_at = now(),
+              error_message = 'abandoned: the run stopped without finishing this window'
+       WHERE run_id = $1 AND status = 'RUNNING'`,
+      [runId],
+    );
+  }
+
   async heartbeat(runId: string): Promise<void> {
     await this.pool.query(`UPDATE ingestion_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'RUNNING'`, [runId]);
   }

@@ -10,11 +10,15 @@ import { createCallerFactory } from '../trpc';
 import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
 import { loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
 import { IngestionRepository } from './repository';
-import { IngestionService, type IngestionSettings } from './service';
+import { IngestionService, type IngestionJob, type IngestionSettings } from './service';
 
 let db: TestDatabase;
 let fake: FakePolygon;
 let ingestion: IngestionService;
+// The job queue's part, in process: each queued run executes at once.
+const running: Promise<unknown>[] = [];
+const enqueueRun = async (job: IngestionJob) => void running.push(ingestion.runJob(job, new AbortController().signal));
+const whenIdle = () => Promise.all(running);
 const createCaller = createCallerFactory(appRouter);
 
 function settings(apiKey: string | undefined): IngestionSettings {
@@ -34,10 +38,10 @@ function caller(scopes: string[] | null, service = ingestion) {
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakePolygon({ minuteBars: { SPY: loadSpyMinuteBars() } });
-  ingestion = new IngestionService({ ...repositories(), settings: settings('k'), now: () => new Date('2025-07-07T22:00:00Z') });
+  ingestion = new IngestionService({ ...repositories(), settings: settings('k'), enqueueRun, now: () => new Date('2025-07-07T22:00:00Z') });
 });
 afterAll(async () => {
-  await ingestion.stop();
+  await whenIdle();
   await fake.close();
   await db.drop();
 });
@@ -46,7 +50,7 @@ describe('ingestion router', () => {
   it('starts a backfill in the background (admin) and returns its id at once', async () => {
     const { success, runId } = await caller(['admin']).ingestion.startBackfill({ tickers: ['SPY'], timeframes: ['1m', '1h'], from: '2025-07-01', to: '2025-07-07' });
     expect(success).toBe(true);
-    await ingestion.whenIdle();
+    await whenIdle();
     const { run } = await caller(['market:read']).ingestion.run({ id: runId });
     expect(run).toMatchObject({ id: runId, kind: 'backfill', status: 'SUCCESS', tickers: ['SPY'], timeframes: ['1m', '1h'], windowsTotal: 2, windowsDone: 2 });
     expect(run.progress.percent).toBe(100);
@@ -54,7 +58,7 @@ describe('ingestion router', () => {
 
   it('lists runs and logs with filters and cursor pagination', async () => {
     const { runId } = await caller(['admin']).ingestion.triggerRefresh({});
-    await ingestion.whenIdle();
+    await whenIdle();
     const read = caller(['market:read']).ingestion;
     const first = await read.runs({ limit: 1 });
     expect(first.runs.map((r) => r.id)).toEqual([runId]);

@@ -1,6 +1,6 @@
-// Ingestion rules between callers (API, CLI, scheduler) and the runner: turns requests into run
-// plans, runs them in the foreground (CLI) or in the background (API), and reads runs, logs and
-// gap reports back.
+// Ingestion rules between callers (API, CLI, scheduled jobs) and the runner: turns requests into
+// run plans, runs them in the foreground (CLI) or as durable jobs (API, schedule), and reads runs,
+// logs and gap reports back.
 import type { AppConfig } from '../config';
 import { logger, type Logger } from '../logger';
 import type { MarketDataRepository } from '../market-data/repository';
@@ -69,6 +69,12 @@ export interface RefreshRequest {
   timeframes?: Timeframe[];
 }
 
+/** A run queued as a job: its row exists; the plan is carried along. */
+export interface IngestionJob {
+  runId: string;
+  plan: RunPlan;
+}
+
 export interface IngestionServiceDeps {
   repository: IngestionRepository;
   /** Where bars are written, and read back for refresh plans and gap reports. */
@@ -76,6 +82,8 @@ export interface IngestionServiceDeps {
   settings: IngestionSettings;
   /** Runs after a series' bars changed (the feature pipeline's entry point). */
   onBarsWritten?: BarsWrittenHook;
+  /** Queues a run for a worker (the ingestion-run job); needed by startBackfill/triggerRefresh. */
+  enqueueRun?: (job: IngestionJob) => Promise<void>;
   /** Where bars come from; default Polygon per settings. */
   source?: BarSource;
   log?: Logger;
@@ -88,8 +96,6 @@ export class IngestionService {
   private readonly log: Logger;
   private readonly now: () => Date;
   private source?: BarSource;
-  private readonly background = new Set<Promise<RunSummary>>();
-  private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: IngestionServiceDeps) {
     this.repository = deps.repository;
@@ -165,29 +171,29 @@ export class IngestionService {
     return this.execute(this.backfillPlan(request), { lockMode: 'wait', ...options });
   }
 
-  /** Starts a backfill in the background; resolves with its run id once the run row exists. */
+  /** Queues a backfill as a job; resolves with its run id once the run row exists. */
   async startBackfill(request: BackfillRequest): Promise<string> {
-    return this.startInBackground(this.backfillPlan(request), 'wait');
+    return this.enqueue(this.backfillPlan(request));
   }
 
-  /** One refresh pass (scheduler tick); series another run holds are skipped. */
+  /** One refresh pass in the foreground; series another run holds are skipped. */
   async refresh(request: RefreshRequest = {}, options: ExecuteOptions = {}): Promise<RunSummary> {
     return this.execute(await this.refreshPlan(request), { lockMode: 'skip', ...options });
   }
 
+  /** Queues a refresh as a job (API, scheduled tick); resolves with its run id. */
   async triggerRefresh(request: RefreshRequest = {}): Promise<string> {
-    return this.startInBackground(await this.refreshPlan(request), 'skip');
+    return this.enqueue(await this.refreshPlan(request));
   }
 
-  /** Resolves when every background run has ended. */
-  async whenIdle(): Promise<void> {
-    while (this.background.size > 0) await Promise.allSettled([...this.background]);
-  }
-
-  /** Interrupts background runs (their open windows are logged FAILED "aborted") and waits for them. */
-  async stop(): Promise<void> {
-    this.shutdown.abort(new Error('server shutting down'));
-    await this.whenIdle();
+  /**
+   * Executes a queued run: the first attempt, or a re-run after its worker died or its time slice
+   * ended. Windows completed by an earlier attempt are skipped, so bars are neither fetched twice
+   * nor duplicated (they are upserts anyway).
+   */
+  async runJob(job: IngestionJob, signal: AbortSignal): Promise<RunSummary> {
+    await this.repository.resumeRun(job.runId);
+    return executeRun(this.runnerDeps(this.barSource()), job.runId, job.plan, { lockMode: job.plan.kind === 'refresh' ? 'skip' : 'wait', signal });
   }
 
   private barSource(): BarSource {
@@ -209,11 +215,8 @@ export class IngestionService {
     return this.source;
   }
 
-  /** Creates the run row (so its id exists), returning the function that executes it. */
-  private async prepare(plan: RunPlan): Promise<{ runId: string; execute: (options: ExecuteOptions) => Promise<RunSummary> }> {
-    const source = this.barSource();
-    const run = await createRun(this.repository, plan);
-    const deps = {
+  private runnerDeps(source: BarSource) {
+    return {
       repository: this.repository,
       bars: this.marketData,
       source,
@@ -222,24 +225,20 @@ export class IngestionService {
       heartbeatMs: this.settings.heartbeatMs,
       staleMs: this.settings.staleMs,
     };
-    return {
-      runId: run.id,
-      execute: (options) => {
-        const signal = options.signal ? AbortSignal.any([options.signal, this.shutdown.signal]) : this.shutdown.signal;
-        return executeRun(deps, run.id, plan, { ...options, signal });
-      },
-    };
   }
 
   private async execute(plan: RunPlan, options: ExecuteOptions): Promise<RunSummary> {
-    return (await this.prepare(plan)).execute(options);
+    const deps = this.runnerDeps(this.barSource());
+    const run = await createRun(this.repository, plan);
+    return executeRun(deps, run.id, plan, options);
   }
 
-  private async startInBackground(plan: RunPlan, lockMode: ExecuteOptions['lockMode']): Promise<string> {
-    const { runId, execute } = await this.prepare(plan);
-    const done = execute({ lockMode }).finally(() => this.background.delete(done));
-    this.background.add(done);
-    return runId;
+  private async enqueue(plan: RunPlan): Promise<string> {
+    if (!this.deps.enqueueRun) throw new Error('IngestionService: no job queue to run in the background');
+    this.barSource(); // a missing API key is refused now, not in the worker
+    const run = await createRun(this.repository, plan);
+    await this.deps.enqueueRun({ runId: run.id, plan });
+    return run.id;
   }
 
   private view(run: IngestionRun): RunView {

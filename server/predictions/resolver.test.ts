@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCallers, type TestCallers } from '../testing/caller';
 import { metricValue } from '../testing/metrics';
 import { RESOLVER_LOCK } from './repository';
-import { startPredictionResolver } from './resolver';
+import { resolveDuePredictions } from './resolver';
 
 let t: TestCallers;
 let modelId: string;
@@ -10,7 +10,9 @@ const T0 = Date.UTC(2025, 5, 2, 14, 0);
 
 beforeAll(async () => {
   t = await createTestCallers();
-  ({ model: { id: modelId } } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
+  ({
+    model: { id: modelId },
+  } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
 });
 afterAll(() => t.db.drop());
 
@@ -30,10 +32,10 @@ async function duePrediction(hours: number) {
   });
 }
 
+const deps = () => ({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics });
 const resolverRuns = (result: string) => metricValue('quantbase_job_runs_total', { job: 'prediction_resolver', result });
 
-const pending = async () =>
-  (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE resolved_at IS NULL')).rows[0]!.n;
+const pending = async () => (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE resolved_at IS NULL')).rows[0]!.n;
 
 describe('prediction resolver', () => {
   it('counts a run another instance held the lock for as skipped, and records nothing', async () => {
@@ -42,11 +44,10 @@ describe('prediction resolver', () => {
     const other = await t.db.pool.connect();
     await other.query('BEGIN');
     await other.query('SELECT pg_advisory_xact_lock($1, $2)', [...RESOLVER_LOCK]);
-    const resolver = startPredictionResolver({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics }, { intervalSeconds: 0.05 });
     try {
-      await expect.poll(() => resolverRuns('skipped'), { timeout: 5000, interval: 20 }).toBeGreaterThan(skipped);
+      expect(await resolveDuePredictions(deps())).toBeNull();
+      expect(await resolverRuns('skipped')).toBe(skipped + 1);
     } finally {
-      await resolver.stop();
       await other.query('COMMIT');
       other.release();
     }
@@ -72,22 +73,15 @@ describe('prediction resolver', () => {
     expect(await pending()).toBe(0);
   });
 
-  it('runs on its interval, records each run as a metric, counts it, and stops', async () => {
+  it('records each run as a metric and counts it', async () => {
     await duePrediction(1);
     await duePrediction(2);
     const counted = await resolverRuns('success');
     const runs = async () => (await t.services.systemMetrics.list('prediction_resolver.resolved')).map((p) => p.metricValue);
-    const resolver = startPredictionResolver({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics }, { intervalSeconds: 0.05 });
-    try {
-      await expect.poll(runs, { timeout: 5000, interval: 50 }).toContain(0); // a run after the one that resolved both
-    } finally {
-      await resolver.stop();
-    }
-    expect((await runs())[0]).toBe(2);
-    const after = (await runs()).length;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await runs()).toHaveLength(after);
-    expect((await resolverRuns('success')) - counted).toBe(after);
+    expect(await resolveDuePredictions(deps())).toBe(2);
+    expect(await resolveDuePredictions(deps())).toBe(0);
+    expect(await runs()).toEqual([2, 0]);
+    expect((await resolverRuns('success')) - counted).toBe(2);
     expect(await pending()).toBe(0);
     const { rows } = await t.db.pool.query<{ correct: boolean }>('SELECT correct FROM predictions');
     expect(rows.map((r) => r.correct)).toEqual([true, true]);

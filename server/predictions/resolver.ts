@@ -1,5 +1,6 @@
 // The prediction resolver job: fills in the outcomes of predictions whose target time has passed,
-// on a timer, records each run as a system metric and counts it (quantbase_job_runs_total).
+// records each run as a system metric and counts it (quantbase_job_runs_total). Run by the
+// scheduled `predictions-resolve` job (server/jobs/workers.ts).
 import { logger } from '../logger';
 import { countJobRun } from '../metrics';
 import type { PredictionRepository } from './repository';
@@ -11,33 +12,18 @@ interface PredictionResolverDeps {
 }
 
 /**
- * Resolves due predictions every `intervalSeconds`, once across instances (the repository's
- * advisory lock), one run at a time in this process. The timer is unref'd; on shutdown await
- * stop(), which lets a run in progress finish before the pool is closed.
+ * One resolver pass; `null` when skipped because another pass holds the repository's advisory
+ * lock (a manual POST /predictions/resolve, or a pass outlasting its schedule).
  */
-export function startPredictionResolver({ predictions, metrics }: PredictionResolverDeps, opts: { intervalSeconds: number }) {
-  let running: Promise<void> | null = null;
-  const run = async (): Promise<boolean> => {
+export function resolveDuePredictions({ predictions, metrics }: PredictionResolverDeps): Promise<number | null> {
+  const run = async (): Promise<number | null> => {
     const started = performance.now();
     const resolved = await predictions.resolveDueExclusive();
-    if (resolved === null) return false; // another instance is on it
+    if (resolved === null) return null;
     const ms = Math.round(performance.now() - started);
     await metrics.record('prediction_resolver.resolved', resolved, { ms });
     if (resolved > 0) logger.info({ resolved, ms }, 'predictions resolved');
-    return true;
+    return resolved;
   };
-  const timer = setInterval(() => {
-    running ??= countJobRun('prediction_resolver', run, (ran) => (ran ? 'success' : 'skipped'))
-      .then(() => undefined)
-      .catch((error: unknown) => logger.warn({ err: error }, 'prediction resolver failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, opts.intervalSeconds * 1000).unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return countJobRun('prediction_resolver', run, (resolved) => (resolved === null ? 'skipped' : 'success'));
 }

@@ -27,6 +27,8 @@ export const ROW_LIMITS = {
   ingestionRuns: { max: 200, default: 20 },
   /** ingestion.logs */
   ingestionLogs: { max: 1000, default: 100 },
+  /** jobs.list */
+  jobs: { max: 200, default: 50 },
 } as const satisfies Record<string, RowLimit>;
 
 /**

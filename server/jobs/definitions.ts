@@ -1,0 +1,40 @@
+// The product's job queues and their rules. Every background job of the server is one of these.
+import type { AppConfig } from '../config';
+import type { QueueDefinition } from './queue';
+
+export const JOB = {
+  /** One ingestion run (backfill or refresh) whose run row exists: { runId, plan }. */
+  ingestionRun: 'ingestion-run',
+  /** Feature recomputation of one series after its bars changed: { ticker, timeframe, since }. */
+  featuresRecompute: 'features-recompute',
+  predictionsResolve: 'predictions-resolve',
+  summaryRefresh: 'daily-summary-refresh',
+  retention: 'market-data-retention',
+  sessionsSweep: 'sessions-sweep',
+} as const;
+
+/** One queue per REFRESH_CRON pattern: pg-boss keeps one schedule per queue. */
+export const refreshTickQueue = (index: number) => `ingestion-refresh-tick-${index}`;
+
+export const SCHEDULES = {
+  sessionsSweep: '*/10 * * * *',
+  retention: '30 3 * * *', // daily, 03:30 UTC
+} as const;
+
+export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'REFRESH_CRON'>): QueueDefinition[] {
+  const expireInSeconds = config.JOB_EXPIRE_SECONDS;
+  // Periodic jobs: a failure is retried once soon, then the next schedule tries again anyway.
+  const periodic = (name: string): QueueDefinition => ({ name, retryLimit: 1, retryDelay: 10, expireInSeconds });
+  const patterns = config.REFRESH_CRON.split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return [
+    { name: JOB.ingestionRun, retryLimit: 5, retryDelay: 30, expireInSeconds },
+    { name: JOB.featuresRecompute, retryLimit: 3, retryDelay: 10, expireInSeconds, policy: 'stately' },
+    periodic(JOB.predictionsResolve),
+    periodic(JOB.summaryRefresh),
+    periodic(JOB.retention),
+    periodic(JOB.sessionsSweep),
+    ...patterns.map((_, i) => periodic(refreshTickQueue(i))),
+  ];
+}

@@ -1,0 +1,78 @@
+// Starts the server's workers and schedules: every background job of the process, on pg-boss.
+// Handlers are idempotent, because a job may run again after its worker died mid-way: ingestion
+// skips windows already logged as done and upserts bars; features are recomputed from `since`
+// inside one transaction; the periodic jobs are plain passes over the current state.
+import type { AppConfig } from '../config';
+import type pg from 'pg';
+import { createTimeSeriesMaintenance, type TimeSeriesMode } from '../db/timescale';
+import { NY_TIME_ZONE } from '../ingestion/calendar';
+import { refreshTick } from '../ingestion/scheduler';
+import type { IngestionJob } from '../ingestion/service';
+import { logger } from '../logger';
+import { resolveDuePredictions } from '../predictions/resolver';
+import type { Services } from '../services';
+import { JOB, refreshTickQueue, SCHEDULES } from './definitions';
+import type { FeatureJob } from './service';
+
+interface WorkerDeps {
+  services: Services;
+  pool: pg.Pool;
+  timeSeries: TimeSeriesMode;
+  config: Pick<AppConfig, 'MATVIEW_REFRESH_CRON' | 'PREDICTION_RESOLVE_CRON' | 'RETENTION_YEARS' | 'REFRESH_TICKERS' | 'REFRESH_CRON'>;
+}
+
+/** Starts the queue, registers the handlers and (re)writes the schedules. */
+export async function startWorkers({ services, pool, timeSeries, config }: WorkerDeps): Promise<void> {
+  const queue = services.jobs.queue;
+  await queue.start();
+
+  await queue.work<IngestionJob>(
+    JOB.ingestionRun,
+    async (job, { signal }) => {
+      const summary = await services.ingestion.runJob(job, signal);
+      if (signal.aborted && summary.error?.startsWith('aborted')) {
+        // Its time slice ended or the server is stopping: the run goes on in a fresh job, from the
+        // first window not yet done (a retry would count against the retry limit).
+        await queue.send(JOB.ingestionRun, job);
+        logger.info({ runId: job.runId, reason: String(signal.reason) }, 'ingestion run continues in a new job');
+      }
+    },
+    // Two runs at a time per instance, so a long backfill does not hold up a refresh.
+    { concurrency: 2 },
+  );
+  await queue.work<FeatureJob>(JOB.featuresRecompute, async ({ ticker, timeframe, since }) => {
+    await services.features.onBarsWritten(ticker, timeframe, new Date(since));
+  });
+  await queue.work(JOB.predictionsResolve, async () => {
+    await resolveDuePredictions({ predictions: services.predictions.repository, metrics: services.systemMetrics });
+  });
+  await queue.work(JOB.sessionsSweep, async () => {
+    await services.auth.pruneExpired();
+  });
+  const maintenance = createTimeSeriesMaintenance(pool, timeSeries, { retentionYears: config.RETENTION_YEARS });
+  await queue.work(JOB.summaryRefresh, async () => void (await maintenance.refresh()));
+  await queue.work(JOB.retention, async () => void (await maintenance.retention()));
+
+  await queue.schedule(JOB.predictionsResolve, config.PREDICTION_RESOLVE_CRON);
+  await queue.schedule(JOB.sessionsSweep, SCHEDULES.sessionsSweep);
+  // TimescaleDB runs its own refresh and retention policies.
+  const native = !timeSeries.timescaledb;
+  await scheduleOrNot(JOB.summaryRefresh, native && config.MATVIEW_REFRESH_CRON !== 'off' ? config.MATVIEW_REFRESH_CRON : null);
+  await scheduleOrNot(JOB.retention, native ? SCHEDULES.retention : null);
+
+  const patterns = config.REFRESH_CRON.split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const [i, pattern] of patterns.entries()) {
+    await queue.work(refreshTickQueue(i), async () => {
+      const runId = await refreshTick(services.ingestion, new Date());
+      logger.debug({ runId }, runId ? 'refresh queued' : 'refresh tick: market closed');
+    });
+    await scheduleOrNot(refreshTickQueue(i), config.REFRESH_TICKERS ? pattern : null, NY_TIME_ZONE);
+  }
+
+  async function scheduleOrNot(name: string, cron: string | null, tz?: string) {
+    if (cron) await queue.schedule(name, cron, {}, tz);
+    else await queue.unschedule(name);
+  }
+}
