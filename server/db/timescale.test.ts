@@ -4,7 +4,13 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { metricValue } from '../testing/metrics';
-import { EXPECTED_DAILY_SUMMARY, EXPECTED_SUMMARY_COLUMNS, insertBars, readDailySummary, readSummaryColumns } from './timescale-fixture';
+import {
+  EXPECTED_DAILY_SUMMARY,
+  EXPECTED_SUMMARY_COLUMNS,
+  insertBars,
+  readDailySummary,
+  readSummaryColumns,
+} from './timescale-fixture';
 import { refreshDailySummary, setupTimeSeries, createTimeSeriesMaintenance, type TimeSeriesMode } from './timescale';
 
 const NATIVE: TimeSeriesMode = { timescaledb: false, extensionVersion: null };
@@ -82,7 +88,10 @@ describe('setupTimeSeries without TimescaleDB', () => {
     const relations = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`);
 
     await setupTimeSeries(db.pool, { retentionYears: 5 });
-    const results = await Promise.all([setupTimeSeries(instancePool(), { retentionYears: 5 }), setupTimeSeries(instancePool(), { retentionYears: 5 })]);
+    const results = await Promise.all([
+      setupTimeSeries(instancePool(), { retentionYears: 5 }),
+      setupTimeSeries(instancePool(), { retentionYears: 5 }),
+    ]);
 
     expect(results).toEqual([NATIVE, NATIVE]);
     expect(await summaryObjects()).toEqual(before); // same view and index, not rebuilt
@@ -114,15 +123,16 @@ describe('createTimeSeriesMaintenance in native mode', () => {
            unnest(ARRAY['1m', '1d']) AS tf`);
     const maintenance = createTimeSeriesMaintenance(db.pool, NATIVE, { retentionYears: 5 });
     expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 4 });
-    const { rows } = await db.pool.query<{ bar: string }>(`SELECT ticker || ' ' || timeframe AS bar FROM market_data ORDER BY "timestamp", timeframe`);
+    const { rows } = await db.pool.query<{ bar: string }>(
+      `SELECT ticker || ' ' || timeframe AS bar FROM market_data ORDER BY "timestamp", timeframe`,
+    );
     expect(rows.map((r) => r.bar)).toEqual(['AGE4Y11M 1d', 'AGE4Y11M 1m', 'AGE1H 1d', 'AGE1H 1m']);
     expect(await maintenance.runOnce()).toEqual({ refreshed: true, deletedRows: 0 });
   });
 
   it('two instances running at once: only one refreshes (advisory lock), the other skips without waiting', async () => {
     await insertBars(db.pool);
-    const refreshes = () =>
-      Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'daily_summary_refresh', result })));
+    const refreshes = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'daily_summary_refresh', result })));
     const before = await refreshes();
     const a = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
     const b = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
@@ -150,8 +160,7 @@ describe('createTimeSeriesMaintenance in native mode', () => {
     await db.pool.query(`
       INSERT INTO market_data (ticker, timeframe, "timestamp", open, high, low, close, volume)
       VALUES ('OLD', '1m', now() - interval '6 years', 1, 1, 1, 1, 1)`);
-    const retentions = () =>
-      Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'market_data_retention', result })));
+    const retentions = () => Promise.all(['success', 'skipped'].map((result) => metricValue('quantbase_job_runs_total', { job: 'market_data_retention', result })));
     const before = await retentions();
     const a = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });
     const b = createTimeSeriesMaintenance(instancePool(), NATIVE, { retentionYears: 5 });

@@ -163,7 +163,9 @@ async function enableTimescale(client: pg.PoolClient): Promise<TimeSeriesMode> {
       return { timescaledb: false, extensionVersion: null };
     }
   }
-  const installed = await client.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
+  const installed = await client.query<{ extversion: string }>(
+    `SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`,
+  );
   const version = installed.rows[0]?.extversion ?? null;
   logger.info({ version }, 'timescaledb mode');
   return { timescaledb: true, extensionVersion: version };
@@ -195,7 +197,10 @@ async function setupTimescale(client: pg.PoolClient, retentionYears: number): Pr
                                       timescaledb.compress_orderby = '"timestamp" DESC')`,
       );
     }
-    await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, [h.table, COMPRESS_AFTER]);
+    await client.query(`SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, [
+      h.table,
+      COMPRESS_AFTER,
+    ]);
   }
 
   await ensureRetentionPolicy(client, retentionYears);
@@ -354,11 +359,18 @@ async function deleteExpiredMarketData(client: Queryable, years: number): Promis
  * Runs `job` on one connection if this session wins `pg_try_advisory_lock`; returns `{ ran: false }` when
  * another instance (or another job run in this one) holds it, without waiting.
  */
-async function runExclusive<T>(pool: pg.Pool, lockKey: number, job: (client: pg.PoolClient) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+async function runExclusive<T>(
+  pool: pg.Pool,
+  lockKey: number,
+  job: (client: pg.PoolClient) => Promise<T>,
+): Promise<{ ran: true; value: T } | { ran: false }> {
   const client = await pool.connect();
   let broken = false;
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_NAMESPACE, lockKey]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+      LOCK_NAMESPACE,
+      lockKey,
+    ]);
     if (!rows[0]?.locked) return { ran: false };
     try {
       return { ran: true, value: await job(client) };
@@ -389,13 +401,16 @@ export function createTimeSeriesMaintenance(pool: pg.Pool, mode: TimeSeriesMode,
     return result.ran;
   };
   const retentionOnce = async (): Promise<number | null> => {
-    const result = await runExclusive(pool, LOCK_RETENTION, (client) => deleteExpiredMarketData(client, opts.retentionYears));
+    const result = await runExclusive(pool, LOCK_RETENTION, (client) =>
+      deleteExpiredMarketData(client, opts.retentionYears),
+    );
     if (!result.ran) return null;
     if (result.value > 0) logger.info({ deleted: result.value, years: opts.retentionYears }, 'market_data retention');
     return result.value;
   };
   // Every run counts in quantbase_job_runs_total, as skipped when another run held the lock.
-  const refresh = async () => !mode.timescaledb && countJobRun('daily_summary_refresh', refreshOnce, (ran) => (ran ? 'success' : 'skipped'));
+  const refresh = async () =>
+    !mode.timescaledb && countJobRun('daily_summary_refresh', refreshOnce, (ran) => (ran ? 'success' : 'skipped'));
   const retention = async () =>
     mode.timescaledb ? null : countJobRun('market_data_retention', retentionOnce, (deleted) => (deleted === null ? 'skipped' : 'success'));
 

@@ -30,7 +30,9 @@ export class HealthRepository {
   }
 
   async isEmpty(): Promise<boolean> {
-    const { rows } = await this.pool.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM market_data) AND NOT EXISTS (SELECT 1 FROM models) AS empty`);
+    const { rows } = await this.pool.query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM market_data) AND NOT EXISTS (SELECT 1 FROM models) AS empty`,
+    );
     return rows[0]!.empty;
   }
 }
