@@ -234,8 +234,8 @@ export class IngestionService {
   }
 
   private async enqueue(plan: RunPlan): Promise<string> {
-    if (!this.deps.enqueueRun) throw new Error('IngestionService: no job queue to run in the background');
     this.barSource(); // a missing API key is refused now, not in the worker
+    if (!this.deps.enqueueRun) throw new Error('IngestionService: no job queue to run in the background');
     const run = await createRun(this.repository, plan);
     await this.deps.enqueueRun({ runId: run.id, plan });
     return run.id;
