@@ -12,6 +12,8 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: z.coerce.number<number>().int().min(1).max(200).default(10),
+  /** A connect that takes longer fails (503); kept short so an unreachable database fails fast. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number<number>().int().min(100).max(60_000).default(1_000),
   EMBEDDED_PG_PORT: z.coerce.number<number>().int().min(1).max(65535).default(54329),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
   /** Native mode: cron (UTC) of the daily_market_summary refresh job; `off` = never. */

@@ -7,6 +7,7 @@
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
+import { DATABASE_UNAVAILABLE_MESSAGE, errorCode, isConnectionFailure } from './db/availability';
 import { DomainError, type DomainErrorKind, type FieldIssue } from './shared/domain-error';
 
 type TRPCCode = TRPCError['code'];
@@ -20,11 +21,6 @@ const CODE_OF_KIND: Readonly<Record<DomainErrorKind, TRPCCode>> = {
   precondition: 'PRECONDITION_FAILED',
   unavailable: 'SERVICE_UNAVAILABLE',
 };
-
-/** Connection-level failures: the database is unreachable or restarting → 503. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'P1001', 'P1002', 'P1017']);
-const UNAVAILABLE_MESSAGES = /connect(ion)? (timeout|terminated)|timeout exceeded when trying to connect|Connection terminated/i;
-const DATABASE_UNAVAILABLE = 'The database is unavailable; retry shortly';
 
 const DUPLICATE = { code: 'CONFLICT', message: 'A record with the same key already exists' } as const;
 const MISSING_REFERENCE = { code: 'BAD_REQUEST', message: 'A referenced record does not exist' } as const;
@@ -49,24 +45,13 @@ const BODY_ERRORS: Readonly<Record<string, { code: TRPCCode; message: string }>>
   'entity.parse.failed': { code: 'BAD_REQUEST', message: 'Malformed JSON body' },
 };
 
-/** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
-function codeOf(error: unknown): string | undefined {
-  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
-  if (typeof e?.code === 'string') return e.code;
-  if (typeof e?.originalCode === 'string') return e.originalCode;
-  return e?.cause ? codeOf(e.cause) : undefined;
-}
-
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof DomainError) return new TRPCError({ code: CODE_OF_KIND[error.kind], message: error.message, cause: error });
   const bodyError = BODY_ERRORS[(error as { type?: unknown } | null)?.type as string];
   if (bodyError) return new TRPCError({ ...bodyError, cause: error });
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : '';
-  if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
-    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: error });
-  }
+  if (isConnectionFailure(error)) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause: error });
+  const code = errorCode(error);
   const refused = code === undefined ? undefined : REFUSED[code];
   if (refused) return new TRPCError({ ...refused, cause: error });
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause: error });

@@ -51,7 +51,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
  * `config` defaults to the built-in defaults (tests); the server passes its loaded config. The job
  * queue is created here but runs only once started (server/main.ts, server/jobs/workers.ts).
  */
-export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
+export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availability' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);
   const features = new FeatureService(repositories.features, repositories.marketData);
   const queue = new JobQueue(db.pool, {
@@ -62,6 +62,8 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
   const jobs = new JobService(queue, repositories.jobs);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
+    /** Whether PostgreSQL answers; the HTTP layer fails fast while it does not. */
+    databaseAvailability: db.availability,
     datasets: new DatasetService(repositories.datasetRows, repositories.datasets, repositories.models),
     features,
     health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries),

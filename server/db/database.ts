@@ -28,7 +28,7 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
     logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
   }
   try {
-    const handles = createDbHandles(url, config.DB_POOL_MAX);
+    const handles = createDbHandles(url, config.DB_POOL_MAX, config.DB_CONNECT_TIMEOUT_MS);
     const applied = await applyMigrations(handles.pool);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     const timeSeries = await setupTimeSeries(handles.pool, { retentionYears: config.RETENTION_YEARS });

@@ -21,6 +21,7 @@ import type { Context } from '../trpc';
 import { authenticate, type AuthenticatedRequest } from './authenticate';
 import { authRoutes } from './auth-routes';
 import { streamedBarReads } from './bar-stream';
+import { failFastWhileDatabaseDown, retryAfterOn503 } from './database-gate';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
 import { healthRoutes } from './health-routes';
@@ -60,6 +61,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   registerPoolMetrics(pool);
 
   app.use(httpMetrics);
+  app.use(retryAfterOn503);
   app.use(
     pinoHttp({
       logger,
@@ -77,10 +79,13 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
   app.use(healthRoutes(services.health));
   app.use(cookieParser());
-  app.use(authenticate(services.auth));
+  // Only the API needs a caller (and the database): static SPA files load while the database is down.
+  const api = ['/api', '/trpc', '/auth'];
+  app.use(api, failFastWhileDatabaseDown(services.databaseAvailability));
+  app.use(api, authenticate(services.auth));
 
   const limiter = createRateLimiter({ spec: config.RATE_LIMITS, store: config.RATE_LIMIT_STORE, pool });
-  app.use(['/api', '/trpc', '/auth'], limiter.middleware);
+  app.use(api, limiter.middleware);
 
   const createContext = ({ req }: { req: express.Request }): Context => {
     const r = req as AuthenticatedRequest;
@@ -116,7 +121,6 @@ export function createApp({ services, pool, config }: AppOptions): App {
 /** Body-parser, database and unexpected errors as JSON, without internals (mapped in server/errors.ts). */
 const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const { status, body } = toHttpError(error);
-  if (status === 503) res.set('Retry-After', '5');
-  else if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+  if (status >= 500 && status !== 503) req.log.error({ err: error }, 'unhandled error');
   res.status(status).json(body);
 };

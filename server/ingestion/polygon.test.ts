@@ -62,7 +62,7 @@ describe('PolygonClient', () => {
   it('rejects rows off the bar grid, outside the window or without a time, with a reason', async () => {
     const t = JULY.start.getTime() + 9.5 * 3_600_000; // 09:30 EDT
     const row = (ms: number) => ({ v: 100, vw: 1.5, o: 1.5, c: 1.5, h: 2, l: 1, t: ms, n: 3 });
-    const results = [row(t), row(t + 30_000), row(t), row(JULY.end.getTime()), { v: 1, o: 1 }];
+    const results = [row(t), row(t + 30_000), row(t), row(JULY.end.getTime()), { v: 1, o: 1, h: 1, l: 1, c: 1 }];
     fake.setFaults({ byRequest: { 1: { type: 'status', status: 200, body: { ticker: 'SPY', queryCount: 5, resultsCount: 5, adjusted: true, results, status: 'OK', request_id: 'x', count: 5 } } } });
     const got = await client().fetchWindow(JULY);
     // The repeated row is left to the writer, which applies every stored-bar rule (runner.ts).

@@ -112,6 +112,8 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 const MAX_REQUESTS_PER_WINDOW = 1000;
+/** A full page of 50,000 rows is about 6 MB; a body far beyond that is refused before it is parsed. */
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 
 class MalformedResponseError extends Error {}
 
@@ -147,12 +149,46 @@ function classify(error: unknown): Failure {
   return { message: `${code}: ${e.message ?? String(error)}`, retryable: RETRYABLE_CODES.has(code), fatal: false };
 }
 
-function asPage(body: unknown): GetStocksAggregates200Response {
+/** Result fields that must be numbers when present (`t` is checked per row: a row without one is rejected). */
+const REQUIRED_NUMBERS = ['o', 'h', 'l', 'c', 'v'] as const;
+const OPTIONAL_NUMBERS = ['vw', 'n'] as const;
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/** Why a result row breaks the documented types, or null; a value of the wrong type makes the whole page suspect. */
+function wrongType(row: unknown, i: number): string | null {
+  if (!row || typeof row !== 'object') return `results[${i}] is ${typeName(row)}, not an object`;
+  const r = row as Record<string, unknown>;
+  for (const field of REQUIRED_NUMBERS) {
+    if (typeof r[field] !== 'number') return `results[${i}].${field} is ${typeName(r[field])}, not a number`;
+  }
+  for (const field of OPTIONAL_NUMBERS) {
+    if (r[field] != null && typeof r[field] !== 'number') return `results[${i}].${field} is ${typeName(r[field])}, not a number`;
+  }
+  return null;
+}
+
+/** A page as documented, or a MalformedResponseError (retried like a transport failure) saying what is wrong. */
+function asPage(body: unknown, limit: number): GetStocksAggregates200Response {
+  // axios hands back the raw text when a 200 body is not JSON (garbage, or cut short by a proxy).
+  if (typeof body === 'string') {
+    throw new MalformedResponseError(`malformed response: the body is not JSON (${body.length} characters, starting ${JSON.stringify(body.slice(0, 30))})`);
+  }
   const page = body as Partial<GetStocksAggregates200Response> | null;
-  // axios hands back the raw text when a 200 body is not JSON (e.g. cut short by a proxy).
   if (!page || typeof page !== 'object') throw new MalformedResponseError('malformed response: body is not a JSON object');
   if (page.status !== 'OK' && page.status !== 'DELAYED') throw new MalformedResponseError(`unexpected response status "${String(page.status)}"`);
-  if (page.results !== undefined && !Array.isArray(page.results)) throw new MalformedResponseError('malformed response: results is not an array');
+  if (page.results === undefined) return page as GetStocksAggregates200Response;
+  if (!Array.isArray(page.results)) throw new MalformedResponseError('malformed response: results is not an array');
+  // Polygon's limit counts base aggregates, so a page never holds more result rows than it.
+  if (page.results.length > limit) {
+    throw new MalformedResponseError(`malformed response: a page of ${page.results.length} rows, more than the ${limit} asked for`);
+  }
+  for (const [i, row] of page.results.entries()) {
+    const problem = wrongType(row, i);
+    if (problem) throw new MalformedResponseError(`malformed response: ${problem}`);
+  }
   return page as GetStocksAggregates200Response;
 }
 
@@ -213,7 +249,7 @@ export function redactApiKey(text: string, apiKey?: string): string {
 }
 
 interface HttpGet {
-  get(url: string, config?: { timeout?: number; signal?: AbortSignal }): Promise<unknown>;
+  get(url: string, config?: { timeout?: number; signal?: AbortSignal; maxContentLength?: number }): Promise<unknown>;
 }
 
 export class PolygonClient implements BarSource {
@@ -234,7 +270,8 @@ export class PolygonClient implements BarSource {
     // Daily bars by session date; intraday by Unix ms, which leaves no time-zone doubt.
     const [from, to] =
       window.timeframe === '1d' ? [window.firstDate, window.lastDate] : [String(window.start.getTime()), String(window.end.getTime() - 1)];
-    const config = { timeout: this.options.timeoutMs ?? 30_000, signal: hooks.signal };
+    const config = { timeout: this.options.timeoutMs ?? 30_000, signal: hooks.signal, maxContentLength: MAX_PAGE_BYTES };
+    const limit = this.options.limit ?? 50_000;
     const state = { requests: 0, retries: 0 };
     const collector = new BarCollector(window);
     let page = await this.request(
@@ -247,18 +284,19 @@ export class PolygonClient implements BarSource {
           to,
           true,
           GetStocksAggregatesSortEnum.Asc,
-          this.options.limit ?? 50_000,
+          limit,
           config,
         ),
       state,
       hooks,
+      limit,
     );
     collector.add(page.results);
     while (page.next_url) {
       // A window holds at most ~44k base bars; endless next_urls mean a server bug, not data.
       if (state.requests >= MAX_REQUESTS_PER_WINDOW) throw new PolygonRequestError(`next_url paging did not end after ${state.requests} requests`, state.retries, state.requests, false);
       const next = this.nextPageUrl(page.next_url);
-      page = await this.request(() => this.http.get(next, config), state, hooks);
+      page = await this.request(() => this.http.get(next, config), state, hooks, limit);
       collector.add(page.results);
     }
     return { bars: collector.bars, rejected: collector.rejected, ...state };
@@ -277,12 +315,13 @@ export class PolygonClient implements BarSource {
     send: () => Promise<unknown>,
     state: { requests: number; retries: number },
     hooks: FetchHooks,
+    limit: number,
   ): Promise<GetStocksAggregates200Response> {
     for (let retry = 0; ; retry++) {
       await this.options.pacer.take(hooks.signal);
       state.requests++;
       try {
-        return asPage(await send());
+        return asPage(await send(), limit);
       } catch (error) {
         hooks.signal?.throwIfAborted();
         const failure = classify(error);

@@ -74,6 +74,27 @@ describe('register', () => {
     await expect(admin().models.register(spec('reg-dup', '1.0.1'))).resolves.toMatchObject({ model: { version: '1.0.1' } });
   });
 
+  it('answers a retried registration (same body) with the model it created, even after a deploy, and writes nothing', async () => {
+    const body = {
+      ...spec('reg-retry'),
+      accuracy: 0.6,
+      hyperparameters: { layers: 2, nested: { b: [1, 2], a: 'x' } },
+      featureSet: ['rsi_14'],
+      trainingDataFrom: '2024-01-01T00:00:00Z',
+    };
+    const first = await admin().models.register(body);
+    const count = async () => (await t.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM models WHERE name = 'reg-retry'`)).rows[0]!.n;
+    // Key order in JSON objects and the spelling of an instant do not make it another registration.
+    const retry = await admin().models.register({ ...body, hyperparameters: { nested: { a: 'x', b: [1, 2] }, layers: 2 }, trainingDataFrom: '2024-01-01T00:00:00.000Z' });
+    expect(retry.model).toEqual(first.model);
+    await admin().models.deploy({ modelId: first.model.id });
+    const afterDeploy = await admin().models.register(body);
+    expect(afterDeploy.model).toMatchObject({ id: first.model.id, status: 'DEPLOYED', isActive: true });
+    expect(await count()).toBe(1);
+    await expect(admin().models.register({ ...body, hyperparameters: { layers: 3, nested: { b: [1, 2], a: 'x' } } })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(admin().models.register({ ...body, accuracy: null })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('refuses invalid input (400), no key (401), a key without models:write (403)', async () => {
     await expect(admin().models.register({ ...spec('reg-bad'), accuracy: 1.5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(admin().models.register({ ...spec('reg-bad'), timeframe: '2h' as '1h' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });

@@ -33,7 +33,7 @@ export const modelsRouter = router({
     .query(async ({ ctx, input }) => ({ success: true as const, model: await ctx.services.models.get(input.id) })),
 
   register: write
-    .meta({ openapi: { method: 'POST', path: '/models', tags, summary: 'Register a model version (name + version unique)' } })
+    .meta({ openapi: { method: 'POST', path: '/models', tags, summary: 'Register a model version (name + version unique; a retry with the same body returns the stored model)' } })
     .input(RegisterModelSchema)
     .output(ModelResponseSchema)
     .mutation(async ({ ctx, input }) => ({ success: true as const, model: await ctx.services.models.register(input) })),

@@ -1,5 +1,7 @@
-// Model-registry use cases: registration (name + version unique), deployment (one active model per
-// series, reporting the one it replaced) and live accuracy measured on stored predictions.
+// Model-registry use cases: registration (name + version unique; a retry with the same body gets
+// the stored model), deployment (one active model per series, reporting the one it replaced) and
+// live accuracy measured on stored predictions.
+import { isDeepStrictEqual } from 'node:util';
 import { Prisma } from '../db/generated/client';
 import type { Timeframe } from '../market-data/schema';
 import type { PredictionRepository } from '../predictions/repository';
@@ -28,6 +30,40 @@ function toModelRow(m: ModelRecord): ModelRow {
     createdAt: toIso(m.createdAt),
     updatedAt: toIso(m.updatedAt),
   };
+}
+
+/** What a registration says about a model, as stored: absent values are null, instants are milliseconds. */
+function registration(m: Omit<RegisterModelInput, 'status'> | ModelRecord) {
+  const time = (d: Date | null | undefined) => d?.getTime() ?? null;
+  return {
+    algorithm: m.algorithm,
+    ticker: m.ticker ?? null,
+    timeframe: m.timeframe ?? null,
+    accuracy: m.accuracy ?? null,
+    precision: m.precision ?? null,
+    recall: m.recall ?? null,
+    f1Score: m.f1Score ?? null,
+    sharpeRatio: m.sharpeRatio ?? null,
+    maxDrawdown: m.maxDrawdown ?? null,
+    hyperparameters: m.hyperparameters ?? null,
+    featureImportance: m.featureImportance ?? null,
+    metrics: m.metrics ?? null,
+    featureSet: m.featureSet,
+    trainingDataFrom: time(m.trainingDataFrom),
+    trainingDataTo: time(m.trainingDataTo),
+    trainingRows: m.trainingRows ?? null,
+    trainedAt: time(m.trainedAt),
+    modelPath: m.modelPath ?? null,
+    datasetId: m.datasetId ?? null,
+  };
+}
+
+/**
+ * True when `input` registers the model `stored` holds (its status may have moved on since: a
+ * deploy does not make a retried registration a different one).
+ */
+function sameRegistration(stored: ModelRecord, input: RegisterModelInput): boolean {
+  return isDeepStrictEqual(registration(stored), registration(input));
 }
 
 const notFound = (id: string) => DomainError.notFound(`Model ${id} is not registered`);
@@ -67,6 +103,9 @@ export class ModelService {
       );
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        // A retry of a registration whose answer was lost gets the model it created.
+        const existing = await this.repository.findByNameVersion(input.name, input.version);
+        if (existing && sameRegistration(existing, { hyperparameters, featureImportance, metrics, ...input })) return toModelRow(existing);
         throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
       }
       throw error;

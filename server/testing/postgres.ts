@@ -4,11 +4,16 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../db/embedded';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded';
 
 export interface TestCluster {
   adminUrl: string;
   dataDir: string;
+  /** Shuts PostgreSQL down (fast shutdown, as a restart does), keeping the data. */
+  halt(): Promise<void>;
+  /** Starts it again, on the same port and data. */
+  resume(): Promise<void>;
+  /** Shuts it down for good and removes its files. */
   stop(): Promise<void>;
 }
 
@@ -32,12 +37,22 @@ export async function makeTempDir(prefix: string): Promise<string> {
 
 export async function startTestCluster(): Promise<TestCluster> {
   const dataDir = await makeTempDir('quantbase-test-pg-');
-  const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true });
+  const port = await freePort();
+  const start = () => startEmbeddedPostgres({ dataDir, port, ephemeral: true });
+  let db: EmbeddedDatabase | null = await start();
+  const halt = async () => {
+    await db?.stop();
+    db = null;
+  };
   return {
     adminUrl: db.url,
     dataDir,
+    halt,
+    async resume() {
+      db ??= await start();
+    },
     async stop() {
-      await db.stop();
+      await halt();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -29,6 +29,10 @@
 // plan was set), `faults.random` draws from a seeded RNG. Actions: HTTP status (429 with Retry-After,
 // 5xx - 502/503/504 with an HTML gateway body as a load balancer sends), slow normal response, socket
 // destroyed without a response (connection reset), or a truncated body. Every action may be delayed.
+// Broken 200s, as a faulty upstream or proxy sends them: `garbage` (bytes that are not JSON),
+// `truncated-json` (a complete response whose JSON stops halfway), `wrong-types` (the page with
+// each result's prices as strings and its volume null) and `huge-page` (the page's rows repeated
+// to `rows` results, far more than the `limit` asked for).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,7 +47,11 @@ type FaultAction =
   | { type: 'status'; status: number; retryAfterSeconds?: number; body?: unknown; delayMs?: number }
   | { type: 'delay'; delayMs: number }
   | { type: 'reset'; delayMs?: number }
-  | { type: 'truncate'; delayMs?: number };
+  | { type: 'truncate'; delayMs?: number }
+  | { type: 'garbage'; delayMs?: number }
+  | { type: 'truncated-json'; delayMs?: number }
+  | { type: 'wrong-types'; delayMs?: number }
+  | { type: 'huge-page'; rows?: number; delayMs?: number };
 
 interface FaultPlan {
   /** 1-based request number (since the plan was set) -> action. */
@@ -286,6 +294,29 @@ function encodeBody(body: Record<string, unknown>): string {
   return `${head}"results":[${raw.join(',')}]${tail}`;
 }
 
+/** Not JSON: a proxy's error page glued to binary noise. */
+const GARBAGE = Buffer.concat([Buffer.from('<html><body>upstream said: '), Buffer.from([0xff, 0xfe, 0x00, 0x9c, 0x7b, 0x22])]);
+const HUGE_PAGE_ROWS = 100_000;
+
+/** The page as `wrong-types` and `huge-page` send it; any other fault leaves it alone. */
+function corrupt(body: Record<string, unknown>, fault: FaultAction): Record<string, unknown> {
+  if (!(body.results instanceof RawRows)) return body;
+  const rows = body.results.rows;
+  if (fault.type === 'wrong-types') {
+    const broken = rows.map((json) => {
+      const r = JSON.parse(json) as PolygonAgg;
+      return JSON.stringify({ ...r, o: String(r.o), h: String(r.h), l: String(r.l), c: String(r.c), v: null });
+    });
+    return { ...body, results: new RawRows(broken) };
+  }
+  if (fault.type === 'huge-page') {
+    const count = fault.rows ?? HUGE_PAGE_ROWS;
+    const huge = Array.from({ length: count }, (_, i) => rows[i % rows.length]!);
+    return { ...body, resultsCount: count, count, results: new RawRows(huge) };
+  }
+  return body;
+}
+
 function requestId(): string {
   return randomBytes(16).toString('hex');
 }
@@ -512,7 +543,18 @@ export async function startFakePolygon(options: FakePolygonOptions): Promise<Fak
       if (result.ticker) entry.ticker = result.ticker;
       if (typeof result.body.resultsCount === 'number') entry.resultsCount = result.body.resultsCount;
       if (typeof result.body.queryCount === 'number') entry.queryCount = result.body.queryCount;
-      const payload = encodeBody(result.body);
+      const payload = encodeBody(fault && result.status === 200 ? corrupt(result.body, fault) : result.body);
+      if (fault?.type === 'garbage') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(GARBAGE);
+        return done(200);
+      }
+      if (fault?.type === 'truncated-json') {
+        const cut = payload.slice(0, Math.floor(payload.length / 2));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(cut) });
+        res.end(cut);
+        return done(200);
+      }
       if (fault?.type === 'truncate') {
         res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
         res.write(payload.slice(0, Math.floor(payload.length / 2)));
