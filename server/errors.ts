@@ -8,6 +8,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorKind, type FieldIssue } from './shared/domain-error';
+import { MAX_JSON_DEPTH } from './shared/limits';
 
 type TRPCCode = TRPCError['code'];
 
@@ -40,18 +41,25 @@ const REFUSED: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
   '23502': BROKEN_RULE, // not_null_violation
   '22P02': BROKEN_RULE, // invalid_text_representation
   '22003': BROKEN_RULE, // numeric_value_out_of_range
+  '22021': BROKEN_RULE, // character_not_in_repertoire: a NUL byte in text
+  '22P05': BROKEN_RULE, // untranslatable_character: \u0000 in jsonb
   P2025: { code: 'NOT_FOUND', message: 'Not found' }, // Prisma: the record to update or delete does not exist
 };
 
-/** express.json() failures, which reach the Express error handler with a `type`. */
+/** JSON body failures (express.json() and the depth cap of http/json-body.ts), which reach the Express error handler with a `type`. */
 const BODY_ERRORS: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
   'entity.parse.failed': { code: 'BAD_REQUEST', message: 'Malformed JSON body' },
+  'entity.too.deep': { code: 'BAD_REQUEST', message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` },
 };
 
 /** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
 function codeOf(error: unknown): string | undefined {
-  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
+  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
+  // A database error Prisma has no code of its own for (P2039, "database error") carries the
+  // SQLSTATE in its driver adapter's error: a NUL byte in a text column is 22021 under P2039.
+  const adapterError = e?.meta?.driverAdapterError?.cause;
+  if (typeof e?.code === 'string' && !REFUSED[e.code] && !UNAVAILABLE_CODES.has(e.code) && adapterError) return codeOf(adapterError) ?? e.code;
   if (typeof e?.code === 'string') return e.code;
   if (typeof e?.originalCode === 'string') return e.originalCode;
   return e?.cause ? codeOf(e.cause) : undefined;
