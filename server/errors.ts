@@ -53,6 +53,15 @@ const BODY_ERRORS: Readonly<Record<string, { code: TRPCCode; message: string }>>
   'entity.too.deep': { code: 'BAD_REQUEST', message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` },
 };
 
+/** Other request errors of the HTTP layer (body-parser's http-errors): a 4xx `status`, `expose`d as safe to show. */
+const CLIENT_ERROR_CODES: Readonly<Record<number, TRPCCode>> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+function clientHttpError(error: unknown): TRPCError | null {
+  const e = error as { status?: unknown; expose?: unknown } | null;
+  if (!(error instanceof Error) || e?.expose !== true || typeof e.status !== 'number' || e.status < 400 || e.status > 499) return null;
+  return new TRPCError({ code: CLIENT_ERROR_CODES[e.status] ?? 'BAD_REQUEST', message: error.message, cause: error });
+}
+
 /** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
 function codeOf(error: unknown): string | undefined {
   const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
@@ -70,6 +79,8 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof DomainError) return new TRPCError({ code: CODE_OF_KIND[error.kind], message: error.message, cause: error });
   const bodyError = BODY_ERRORS[(error as { type?: unknown } | null)?.type as string];
   if (bodyError) return new TRPCError({ ...bodyError, cause: error });
+  const clientError = clientHttpError(error);
+  if (clientError) return clientError;
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
   if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
