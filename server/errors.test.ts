@@ -64,6 +64,8 @@ describe('toTRPCError', () => {
       ['23502', await raised(`INSERT INTO error_probe (key) VALUES ('k')`), 400],
       ['22P02', await raised(`SELECT $1::uuid`, ['not-a-uuid']), 400],
       ['22003', await raised(`SELECT 2147483648::int`), 400],
+      ['22021', await raised(`SELECT $1::text`, ['SPY\u0000']), 400],
+      ['22P05', await raised(`SELECT $1::jsonb`, ['{"a":"\\u0000"}']), 400],
     ];
     for (const [code, error, httpStatus] of refused) {
       expect([(error as pg.DatabaseError).code, status(error)]).toEqual([code, httpStatus]);
@@ -77,6 +79,17 @@ describe('toTRPCError', () => {
     const duplicate = await db.prisma.apiKey.create({ data }).catch((error: unknown) => error);
     const missing = await db.prisma.apiKey.update({ where: { id: '00000000-0000-4000-8000-000000000000' }, data: { name: 'x' } }).catch((error: unknown) => error);
     expect([status(duplicate), status(missing)]).toEqual([409, 404]);
+  });
+
+  it('maps a database error Prisma wraps without a code of its own (P2039) by its SQLSTATE: NUL bytes are 400', async () => {
+    const nulInText = await db.prisma.apiKey.create({ data: { name: 'nul\u0000', prefix: 'qb_nul', keyHash: 'nul-hash', scopes: [] } }).catch((error: unknown) => error);
+    const nulInJson = await db.prisma.model
+      .create({ data: { name: 'nul', version: '1', algorithm: 'x', hyperparameters: { a: 'x\u0000' } } })
+      .catch((error: unknown) => error);
+    for (const error of [nulInText, nulInJson]) {
+      expect((error as { code?: string }).code).toBe('P2039');
+      expect(toTRPCError(error)).toMatchObject({ code: 'BAD_REQUEST', message: 'A value breaks a data rule (out of range or malformed)' });
+    }
   });
 
   it('maps an unreachable database to 503, through pg and through Prisma', async () => {

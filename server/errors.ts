@@ -9,6 +9,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
 import { DATABASE_UNAVAILABLE_MESSAGE, errorCode, isConnectionFailure } from './db/availability';
 import { DomainError, type DomainErrorKind, type FieldIssue } from './shared/domain-error';
+import { MAX_JSON_DEPTH } from './shared/limits';
 
 type TRPCCode = TRPCError['code'];
 
@@ -36,20 +37,34 @@ const REFUSED: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
   '23502': BROKEN_RULE, // not_null_violation
   '22P02': BROKEN_RULE, // invalid_text_representation
   '22003': BROKEN_RULE, // numeric_value_out_of_range
+  '22021': BROKEN_RULE, // character_not_in_repertoire: a NUL byte in text
+  '22P05': BROKEN_RULE, // untranslatable_character: \u0000 in jsonb
   P2025: { code: 'NOT_FOUND', message: 'Not found' }, // Prisma: the record to update or delete does not exist
 };
 
-/** express.json() failures, which reach the Express error handler with a `type`. */
+/** JSON body failures (express.json() and the depth cap of http/json-body.ts), which reach the Express error handler with a `type`. */
 const BODY_ERRORS: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
   'entity.parse.failed': { code: 'BAD_REQUEST', message: 'Malformed JSON body' },
+  'entity.too.deep': { code: 'BAD_REQUEST', message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` },
 };
+
+/** Other request errors of the HTTP layer (body-parser's http-errors): a 4xx `status`, `expose`d as safe to show. */
+const CLIENT_ERROR_CODES: Readonly<Record<number, TRPCCode>> = { 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+function clientHttpError(error: unknown): TRPCError | null {
+  const e = error as { status?: unknown; expose?: unknown } | null;
+  if (!(error instanceof Error) || e?.expose !== true || typeof e.status !== 'number' || e.status < 400 || e.status > 499) return null;
+  return new TRPCError({ code: CLIENT_ERROR_CODES[e.status] ?? 'BAD_REQUEST', message: error.message, cause: error });
+}
 
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof DomainError) return new TRPCError({ code: CODE_OF_KIND[error.kind], message: error.message, cause: error });
   const bodyError = BODY_ERRORS[(error as { type?: unknown } | null)?.type as string];
   if (bodyError) return new TRPCError({ ...bodyError, cause: error });
+  const clientError = clientHttpError(error);
+  if (clientError) return clientError;
   if (isConnectionFailure(error)) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause: error });
   const code = errorCode(error);
   const refused = code === undefined ? undefined : REFUSED[code];

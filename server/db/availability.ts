@@ -17,7 +17,11 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; retry 
 
 /** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
 export function errorCode(error: unknown): string | undefined {
-  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
+  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
+  // A database error Prisma has no code of its own for (P2039, "database error") carries the
+  // SQLSTATE in its driver adapter's error (a NUL byte in a text column is 22021): the precise one.
+  const adapterCode = e?.meta?.driverAdapterError?.cause ? errorCode(e.meta.driverAdapterError.cause) : undefined;
+  if (adapterCode) return adapterCode;
   if (typeof e?.code === 'string') return e.code;
   if (typeof e?.originalCode === 'string') return e.originalCode;
   return e?.cause ? errorCode(e.cause) : undefined;

@@ -25,6 +25,7 @@ import { failFastWhileDatabaseDown, retryAfterOn503 } from './database-gate';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
 import { healthRoutes } from './health-routes';
+import { jsonBody } from './json-body';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
 
@@ -93,7 +94,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   };
 
   app.use('/auth', authRoutes(services.auth));
-  app.use('/trpc', express.json({ limit: config.BODY_LIMIT }), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));
+  app.use('/trpc', jsonBody(config.BODY_LIMIT), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));
 
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument);
@@ -101,7 +102,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use('/api/docs', docsRoutes());
   app.use(streamedBarReads(services));
   app.use(datasetExportRoute(services));
-  app.use('/api', express.json({ limit: config.BODY_LIMIT }), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
+  app.use('/api', jsonBody(config.BODY_LIMIT), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });
   });

@@ -76,3 +76,6 @@ export function withinLimit<const N extends number, const Max extends number>(n:
   if (!(n <= max)) throw new RangeError(`${n} is above the server's limit of ${max}`);
   return n;
 }
+
+/** Nesting levels a JSON request body may have (the body itself is level 1); deeper is a 400. */
+export const MAX_JSON_DEPTH = 64;

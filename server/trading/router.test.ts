@@ -123,6 +123,18 @@ describe('execute and portfolio', () => {
     expect(totals.realizedPnL).toBe(-100);
   });
 
+  it('refuses an order whose value overflows a float (400) and changes nothing', async () => {
+    await setPrice('SPY', 100);
+    await trader().trading.execute(market('BUY', 10));
+    const before = await tableCounts();
+    await expect(trader().trading.execute(market('BUY', 1e307))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'quantity 1e+307 at 100 is too large to value',
+    });
+    expect(await tableCounts()).toEqual(before);
+    expect((await viewer().trading.history({})).trades).toHaveLength(1);
+  });
+
   it('fills a market order at the close of the bar that ends last, over every timeframe', async () => {
     const price = async () => (await trader().trading.execute(market('BUY', 1, { ticker: 'IWM' }))).trade.price;
     const day = Date.UTC(2025, 6, 2, 4); // midnight New York: the 2025-07-02 session's daily bar
