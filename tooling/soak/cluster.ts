@@ -20,6 +20,8 @@ export interface SoakCluster {
   databaseUrl: string;
   apiKey: string;
   instances: string[];
+  /** Which processes exited early, and the tail of nginx's error log: why requests failed. */
+  diagnostics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -47,13 +49,9 @@ export async function startSoakCluster(opts: { databaseUrl?: string; instances?:
       .then((k) => k.key)
       .finally(() => db.close());
 
-    const instances: string[] = [];
-    for (let i = 0; i < (opts.instances ?? 2); i++) {
-      const port = await freePort();
-      children.push(startInstance(port, databaseUrl, workDir, i));
-      instances.push(`127.0.0.1:${port}`);
-    }
-    await Promise.all(instances.map((address, i) => waitForHealth(`http://${address}`, children[i]!)));
+    const started = Array.from({ length: opts.instances ?? 2 }, (_, i) => startInstance(databaseUrl, workDir, i));
+    children.push(...started.map((s) => s.child));
+    const instances = await Promise.all(started.map((s) => s.address));
 
     const nginxPort = await freePort();
     const confFile = path.join(workDir, 'nginx.conf');
@@ -61,29 +59,48 @@ export async function startSoakCluster(opts: { databaseUrl?: string; instances?:
     const nginx = spawn(NGINX, ['-p', workDir, '-e', path.join(workDir, 'nginx-error.log'), '-c', confFile], { stdio: ['ignore', 'inherit', 'inherit'] });
     children.push(nginx);
     const url = `http://127.0.0.1:${nginxPort}`;
-    await waitForHealth(url, nginx);
-    return { url, databaseUrl, apiKey, instances, stop };
+    await waitForHealth(url, nginx, instances);
+    const diagnostics = async () => {
+      const exited = children.filter((c) => c.exitCode !== null || c.signalCode !== null).map((c) => `${c.spawnargs.join(' ')} exited (${c.exitCode ?? c.signalCode})`);
+      const log = await fs.readFile(path.join(workDir, 'nginx-error.log'), 'utf8').catch(() => '');
+      return [...exited, 'nginx error log (tail):', ...log.trim().split('\n').slice(-20)].join('\n');
+    };
+    return { url, databaseUrl, apiKey, instances, diagnostics, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-function startInstance(port: number, databaseUrl: string, workDir: string, index: number): ChildProcess {
+/** One `server/main.ts` on a port of its own choosing (PORT=0: no race for a free port); resolves to its address. */
+function startInstance(databaseUrl: string, workDir: string, index: number): { child: ChildProcess; address: Promise<string> } {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
-    PORT: String(port),
+    PORT: '0',
     DATA_DIR: workDir, // both instances share the generated secrets key, as a deployment would
     SEED_DEMO: 'never',
     LOG_LEVEL: 'warn',
     // The soak measures the app, not the per-key limiter (one key drives every request).
     RATE_LIMITS: 'default=1000000,anonymous=1000000',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[instance ${index}] ${chunk.toString()}`));
-  return child;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[instance ${index}] ${chunk.toString()}`));
+  const address = new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`instance ${index} did not start within 60 s`)), 60_000);
+    child.once('exit', (code, signal) => reject(new Error(`instance ${index} exited (${code ?? signal}) during start-up`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const running = /running at http:\/\/(127\.0\.0\.1:\d+)/.exec(out);
+      if (running) {
+        clearTimeout(timer);
+        resolve(running[1]!);
+      }
+    });
+  });
+  return { child, address };
 }
 
 function nginxConfig(dir: string, port: number, instances: string[]): string {
@@ -123,11 +140,12 @@ ${instances.map((address) => `    server ${address};`).join('\n')}
 `;
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+/** Until nginx answers /api/health from one of `instances` (not some other server that took the port). */
+async function waitForHealth(url: string, child: ChildProcess, instances: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${child.spawnfile} exited (${child.exitCode ?? child.signalCode}) before ${url} was healthy`);
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok && instances.includes(r.headers.get('x-upstream') ?? ''), () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

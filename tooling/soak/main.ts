@@ -14,6 +14,7 @@ try {
   const result = await runSoak({ url: cluster.url, apiKey: cluster.apiKey, databaseUrl: cluster.databaseUrl, seconds, rate });
   console.log(formatSoakResult(result, seconds));
   failed = Object.keys(result.errors).length > 0;
+  if (failed) console.log(await cluster.diagnostics());
 } finally {
   await cluster.stop();
 }
