@@ -108,9 +108,10 @@ function nginxConfig(dir: string, port: number, instances: string[]): string {
   // nobody when nginx starts as root, and may not reach the temp dir).
   return `daemon off;
 worker_processes 1;
+worker_rlimit_nofile 16384;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log warn;
-events { worker_connections 1024; }
+events { worker_connections 8192; }
 http {
   access_log off;
   client_body_temp_path ${dir}/client-body;

@@ -21,6 +21,8 @@ export interface SoakResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** Responses per upstream instance (nginx's X-Upstream header). */
   upstreams: Record<string, number>;
+  /** Most requests open at once: far above rate x median latency means the servers fell behind. */
+  peakInFlight: number;
   acknowledged: { bars: number; predictions: number; orders: number };
   stored: { bars: number; predictions: number; trades: number; distinctOrders: number; position: number };
 }
@@ -84,6 +86,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     errors: {},
     latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
     upstreams: {},
+    peakInFlight: 0,
     acknowledged: { bars: SEED_BLOCKS * BARS_PER_WRITE, predictions: 0, orders: 0 },
     stored: { bars: 0, predictions: 0, trades: 0, distinctOrders: 0, position: 0 },
   };
@@ -92,6 +95,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let nextBlock = SEED_BLOCKS;
   let nextPrediction = 0;
   let nextOrder = 0;
+  let open = 0;
   const range = `ticker=${ticker}&timeframe=1m&from=${new Date(BASE_TIME).toISOString()}&to=${new Date(BASE_TIME + SEED_BLOCKS * BARS_PER_WRITE * MINUTE).toISOString()}`;
 
   const request = (kind: Kind): [string, unknown?, ((body: unknown) => void)?] => {
@@ -121,6 +125,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     result.requests += 1;
     result.byKind[kind] = (result.byKind[kind] ?? 0) + 1;
     const started = performance.now();
+    open += 1;
+    result.peakInFlight = Math.max(result.peakInFlight, open);
     try {
       const res = await call(path, body);
       const text = await res.text();
@@ -132,6 +138,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     } catch (error) {
       const err = error as Error & { cause?: { code?: string } };
       countError(err.name === 'TimeoutError' ? `timeout (${kind})` : `network ${err.cause?.code ?? err.name} (${kind})`);
+    } finally {
+      open -= 1;
     }
   };
 
@@ -185,7 +193,7 @@ export function formatSoakResult(r: SoakResult, seconds: number): string {
   return [
     `soak: ${r.requests} requests in ${seconds} s (${Math.round(r.requests / seconds)} req/s): ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `upstreams: ${Object.entries(r.upstreams).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `latency ms: p50 ${r.latencyMs.p50}, p95 ${r.latencyMs.p95}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}`,
+    `latency ms: p50 ${r.latencyMs.p50}, p95 ${r.latencyMs.p95}, p99 ${r.latencyMs.p99}, max ${r.latencyMs.max}; at most ${r.peakInFlight} requests open at once`,
     `acknowledged: ${r.acknowledged.bars} bars, ${r.acknowledged.predictions} predictions, ${r.acknowledged.orders} orders`,
     `stored: ${r.stored.bars} bars, ${r.stored.predictions} predictions, ${r.stored.trades} trades (${r.stored.distinctOrders} client order ids), position ${r.stored.position}`,
     errorCount === 0 ? 'errors: 0' : `errors: ${errorCount}: ${Object.entries(r.errors).map(([k, n]) => `${k} ×${n}`).join(', ')}`,

@@ -1,10 +1,10 @@
 // `npm run soak`: two instances behind nginx on one database under a fixed-rate mix for SOAK_SECONDS
-// (default 60) at SOAK_RATE requests a second (default 100); exits non-zero on any error.
+// (default 60) at SOAK_RATE requests a second (default 50); exits non-zero on any error.
 import { startSoakCluster } from './cluster';
 import { formatSoakResult, runSoak } from './load';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
-const rate = Number(process.env.SOAK_RATE ?? 100);
+const rate = Number(process.env.SOAK_RATE ?? 50);
 if (!(seconds > 0) || !(rate > 0)) throw new Error('SOAK_SECONDS and SOAK_RATE must be positive numbers');
 
 const cluster = await startSoakCluster({ databaseUrl: process.env.DATABASE_URL });

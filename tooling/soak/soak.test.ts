@@ -6,7 +6,7 @@ import { NGINX, startSoakCluster, type SoakCluster } from './cluster';
 import { formatSoakResult, runSoak } from './load';
 
 const SECONDS = 20;
-// Modest: the test shares two cores with the rest of `npm test`; `npm run soak` defaults to 100 req/s.
+// Modest: the test shares two cores with the rest of `npm test`; `npm run soak` defaults to 50 req/s.
 const RATE = 20;
 const hasNginx = fs.existsSync(NGINX);
 if (!hasNginx && process.env.CI) throw new Error(`${NGINX} is missing: .ci/run installs nginx; the soak must run in CI`);
