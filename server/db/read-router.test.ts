@@ -41,7 +41,7 @@ describe.skipIf(!hasPg15)('heavy reads on a streaming read replica', () => {
     const config = loadConfig({ DATABASE_URL: primaryDb, DATABASE_REPLICA_URL: standbyDb.toString(), REPLICA_MAX_LAG_SECONDS: '1', RATE_LIMIT_STORE: 'memory' });
     db = await openDatabase(config);
     const services = createServices(db, config);
-    key = (await services.auth.createKey('replica-test', ['market:read', 'market:write'])).key;
+    key = (await services.auth.createKey('replica-test', ['market:read', 'market:write', 'predictions:read'])).key;
     app = createApp({ services, pool: db.pool, config });
     server = app.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -106,6 +106,24 @@ describe.skipIf(!hasPg15)('heavy reads on a streaming read replica', () => {
     const coverage = await api('/market-data/coverage?ticker=REPL');
     expect(coverage.body.coverage).toMatchObject([{ ticker: 'REPL', count: 500 }]);
     expect(await ranOn(standby, 'GROUP BY ticker, timeframe')).toBeGreaterThan(0);
+  });
+
+  it('runs dataset exports, accuracy reports and gap reports on the replica too', async () => {
+    const exportTo = new Date(T0 + 300 * MINUTE).toISOString();
+    const exported = await fetch(`${url}/api/datasets/export?ticker=REPL&timeframe=1m&from=${new Date(T0).toISOString()}&to=${exportTo}&features=rsi_14&format=csv`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
+    expect(exported.status).toBe(200);
+    expect((await exported.text()).trim().split('\n').length).toBeGreaterThan(250);
+    expect(await ranOn(standby, exportTo)).toBe(1);
+    expect(await ranOn(primary, exportTo)).toBe(0);
+
+    expect((await api('/predictions/accuracy?ticker=REPL')).status).toBe(200);
+    expect(await ranOn(standby, 'FROM predictions p')).toBeGreaterThan(0);
+
+    const gaps = await api('/ingestion/validate?ticker=REPL&timeframe=1m&from=2026-03-02&to=2026-03-02');
+    expect(gaps.status).toBe(200);
+    expect(await ranOn(standby, '2026-03-02T05:00:00.000Z')).toBe(1); // the report's range starts at New York midnight
   });
 
   it('returns reads to the primary, with its fresh data, while replay lags past the limit', async () => {
