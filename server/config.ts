@@ -7,6 +7,10 @@ const optionalString = z.string().trim().min(1).optional().catch(undefined);
 
 const envSchema = z.object({
   DATABASE_URL: optionalString,
+  /** A streaming standby of DATABASE_URL's server: heavy reads go there while it keeps up. */
+  DATABASE_REPLICA_URL: optionalString,
+  /** Replay lag beyond which heavy reads return to the primary. */
+  REPLICA_MAX_LAG_SECONDS: z.coerce.number<number>().positive().default(30),
   DATA_DIR: z.string().default('data'),
   PORT: z.coerce.number<number>().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),

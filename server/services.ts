@@ -7,6 +7,7 @@ import { DatasetRepository, DatasetRowRepository } from './datasets/repository';
 import { DatasetService } from './datasets/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
+import { primaryOnly } from './db/read-router';
 import { EventRepository } from './events/repository';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
@@ -28,20 +29,23 @@ import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
 import { TradingService } from './trading/service';
 
-export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
+/** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
+export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
+  const reads = db.reads?.pool ?? db.pool;
   return {
     auth: new AuthRepository(db.prisma, db.pool),
     datasets: new DatasetRepository(db.prisma),
-    // Heavy reads (binary COPY of bars and features): the pool to point at a read replica.
-    datasetRows: new DatasetRowRepository(db.pool),
+    datasetRows: new DatasetRowRepository(reads),
     events: new EventRepository(db.pool),
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
     jobs: new JobRepository(db.pool),
     marketData: new MarketDataRepository(db.pool),
+    // Only read through: never written, never read by the pipelines that must see their own writes.
+    marketDataReads: new MarketDataRepository(reads),
     models: new ModelRepository(db.prisma),
-    predictions: new PredictionRepository(db.pool),
+    predictions: new PredictionRepository(db.pool, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
   };
@@ -51,7 +55,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
  * `config` defaults to the built-in defaults (tests); the server passes its loaded config. The job
  * queue is created here but runs only once started (server/main.ts, server/jobs/workers.ts).
  */
-export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availability' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
+export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availability' | 'mode' | 'timeSeries'> & Partial<Pick<Database, 'reads'>>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);
   const features = new FeatureService(repositories.features, repositories.marketData);
   const queue = new JobQueue(db.pool, {
@@ -66,17 +70,18 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     databaseAvailability: db.availability,
     datasets: new DatasetService(repositories.datasetRows, repositories.datasets, repositories.models),
     features,
-    health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries),
+    health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries, db.reads ?? primaryOnly(db.pool)),
     ingestion: new IngestionService({
       repository: repositories.ingestion,
       marketData: repositories.marketData,
+      reportReads: repositories.marketDataReads,
       settings: ingestionSettingsFromConfig(config),
       // New bars queue the feature pipeline for the changed part of each series.
       onBarsWritten: (ticker, timeframe, earliest) => jobs.recomputeFeatures(ticker, timeframe, earliest),
       enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
     }),
     jobs,
-    marketData: new MarketDataService(repositories.marketData),
+    marketData: new MarketDataService(repositories.marketData, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
     predictions: new PredictionService(repositories.predictions, repositories.models),
     systemMetrics: repositories.systemMetrics,

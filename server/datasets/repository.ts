@@ -2,9 +2,9 @@
 // features on the primary key, decoded while it streams (heavy reads: the pool is injected, so it
 // can be a read replica's). Versions: the `datasets` table through Prisma, one transaction per save
 // holding the name's advisory lock, so concurrent saves of one name get distinct version numbers.
-import type pg from 'pg';
 import type { Prisma, PrismaClient } from '../db/generated/client';
 import { copyOutBinary } from '../db/copy-out';
+import type { ReadPool } from '../db/read-router';
 import { featureValueSql } from '../features/repository';
 import { sqlLiteral } from '../shared/sql';
 import type { SeriesColumns } from './pipeline';
@@ -26,7 +26,7 @@ export function seriesQuery(ticker: string, definition: Pick<DatasetDefinition, 
 }
 
 export class DatasetRowRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: ReadPool) {}
 
   /** seriesQuery's rows as column batches, decoded as PostgreSQL sends them. */
   streamSeries(ticker: string, definition: DatasetDefinition): AsyncGenerator<SeriesColumns> {

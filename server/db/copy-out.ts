@@ -9,7 +9,7 @@ import { to as copyTo } from 'pg-copy-streams';
  * connection whose COPY did not finish (an error, or the consumer stopping early) is discarded,
  * not reused.
  */
-export async function* copyOutBinary(pool: pg.Pool, query: string): AsyncGenerator<Buffer> {
+export async function* copyOutBinary(pool: Pick<pg.Pool, 'connect'>, query: string): AsyncGenerator<Buffer> {
   const client = await pool.connect();
   let complete = false;
   try {

@@ -5,6 +5,7 @@ import { logger } from '../logger';
 import { createDbHandles, ensureDatabase, type DbHandles } from './client';
 import { startEmbeddedPostgres } from './embedded';
 import { applyMigrations } from './migrate';
+import { createReadRouter, primaryOnly, type ReadRouter } from './read-router';
 import { setupTimeSeries, type TimeSeriesMode } from './timescale';
 
 export type DatabaseMode = 'embedded' | 'external';
@@ -12,6 +13,8 @@ export type DatabaseMode = 'embedded' | 'external';
 export interface Database extends DbHandles {
   mode: DatabaseMode;
   timeSeries: TimeSeriesMode;
+  /** Where heavy reads run: DATABASE_REPLICA_URL while it keeps up, the primary otherwise. */
+  reads: ReadRouter;
   close(): Promise<void>;
 }
 
@@ -32,11 +35,16 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
     const applied = await applyMigrations(handles.pool);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     const timeSeries = await setupTimeSeries(handles.pool, { retentionYears: config.RETENTION_YEARS });
+    const reads = config.DATABASE_REPLICA_URL
+      ? createReadRouter(handles.pool, config.DATABASE_REPLICA_URL, { maxLagSeconds: config.REPLICA_MAX_LAG_SECONDS })
+      : primaryOnly(handles.pool);
     return {
       ...handles,
       mode,
       timeSeries,
+      reads,
       async close() {
+        await reads.close();
         await handles.prisma.$disconnect();
         await handles.pool.end();
         await stopServer();

@@ -16,5 +16,16 @@ export const HealthReportSchema = z.object({
       failed: z.array(z.string()),
     }),
     rowCounts: z.record(z.string(), z.number()),
+    replica: z
+      .object({
+        configured: z.boolean(),
+        inUse: z.boolean().describe('Heavy reads (ranges, exports, accuracy, coverage, gap reports) go to the replica now'),
+        status: z.enum(['none', 'ok', 'lagging', 'down']),
+        lagSeconds: z.number().nullable(),
+        maxLagSeconds: z.number(),
+        checkedAt: z.string().nullable(),
+        error: z.string().optional(),
+      })
+      .describe('DATABASE_REPLICA_URL: its state as last checked (at most every few seconds)'),
   }),
 });

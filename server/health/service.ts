@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { DatabaseMode } from '../db/database';
 import { migrationStatus } from '../db/migrate';
+import type { ReadRouter, ReplicaState } from '../db/read-router';
 import type { TimeSeriesMode } from '../db/timescale';
 import type { HealthRepository } from './repository';
 
@@ -15,6 +16,7 @@ export interface HealthReport {
     timescaledbVersion: string | null;
     migrations: { applied: number; pending: string[]; edited: string[]; failed: string[] };
     rowCounts: Record<string, number>;
+    replica: ReplicaState;
   };
 }
 
@@ -32,13 +34,15 @@ export class HealthService {
     private readonly pool: pg.Pool,
     private readonly mode: DatabaseMode,
     private readonly timeSeries: TimeSeriesMode,
+    private readonly reads: ReadRouter,
   ) {}
 
   async report(): Promise<HealthReport> {
-    const [postgresVersion, rowCounts, migrations] = await Promise.all([
+    const [postgresVersion, rowCounts, migrations, replica] = await Promise.all([
       this.repository.serverVersion(),
       this.repository.rowCounts(),
       migrationStatus(this.pool),
+      this.reads.state(),
     ]);
     const schemaCurrent = migrations.pending.length + migrations.edited.length + migrations.failed.length === 0;
     return {
@@ -56,6 +60,7 @@ export class HealthService {
           failed: migrations.failed,
         },
         rowCounts,
+        replica,
       },
     };
   }

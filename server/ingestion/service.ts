@@ -79,6 +79,8 @@ export interface IngestionServiceDeps {
   repository: IngestionRepository;
   /** Where bars are written, and read back for refresh plans and gap reports. */
   marketData: MarketDataRepository;
+  /** Where gap reports read bars (on the read replica when one is configured); default marketData. */
+  reportReads?: MarketDataRepository;
   settings: IngestionSettings;
   /** Runs after a series' bars changed (the feature pipeline's entry point). */
   onBarsWritten?: BarsWrittenHook;
@@ -129,7 +131,7 @@ export class IngestionService {
   /** Calendar-aware gap report of the stored bars of the session dates from..to. */
   async validate(input: ValidateInput): Promise<GapReport> {
     const { ticker, timeframe, from, to } = input;
-    const stored = await this.marketData.getBarsInRange(ticker, timeframe, new Date(nyMidnightUtcMs(from)), new Date(nyMidnightUtcMs(addDays(to, 1))));
+    const stored = await (this.deps.reportReads ?? this.marketData).getBarsInRange(ticker, timeframe, new Date(nyMidnightUtcMs(from)), new Date(nyMidnightUtcMs(addDays(to, 1))));
     const bars = stored.map((b) => ({ ...b, timestamp: new Date(b.timestamp) }));
     return validateGaps(bars, { ticker, timeframe, from, to, outageMinutes: input.outageMinutes, extended: input.extended });
   }

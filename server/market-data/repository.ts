@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { copyOutBinary } from '../db/copy-out';
+import type { ReadPool } from '../db/read-router';
 import { withTransaction } from '../db/transaction';
 import { DomainError } from '../shared/domain-error';
 import { sqlLiteral as lit } from '../shared/sql';
@@ -80,7 +81,8 @@ async function copyBars(client: pg.PoolClient, table: string, bars: readonly Bar
 }
 
 export class MarketDataRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `pool`: the primary's, or the read router's for an instance that only serves heavy reads. */
+  constructor(private readonly pool: ReadPool) {}
 
   /**
    * Inserts or updates bars keyed on (ticker, timeframe, timestamp), all or nothing. Identical

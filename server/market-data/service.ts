@@ -91,28 +91,32 @@ async function* barsJson(batches: AsyncIterable<BarColumns>): AsyncGenerator<Buf
 }
 
 export class MarketDataService {
-  constructor(readonly repository: MarketDataRepository) {}
+  /** `reads`: the same table through the read router, for range reads and coverage (a replica when configured). */
+  constructor(
+    readonly repository: MarketDataRepository,
+    private readonly reads: MarketDataRepository = repository,
+  ) {}
 
   upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
     return this.repository.upsertBars(bars);
   }
 
   async getHistoricalBars(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): Promise<BarRow[]> {
-    return (await this.repository.getHistoricalBars(ticker, timeframe, limit, endDate)).map(toBarRow);
+    return (await this.reads.getHistoricalBars(ticker, timeframe, limit, endDate)).map(toBarRow);
   }
 
   async getBarsInRange(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): Promise<BarRow[]> {
-    return (await this.repository.getBarsInRange(ticker, timeframe, from, to, limit)).map(toBarRow);
+    return (await this.reads.getBarsInRange(ticker, timeframe, from, to, limit)).map(toBarRow);
   }
 
   /** getHistoricalBars as JSON text chunks, formatted while the database is still sending (barsJson). */
   streamHistoricalBarsJson(ticker: string, timeframe: Timeframe, limit: number, endDate?: Date): AsyncGenerator<Buffer, number> {
-    return barsJson(this.repository.streamHistoricalBars(ticker, timeframe, limit, endDate));
+    return barsJson(this.reads.streamHistoricalBars(ticker, timeframe, limit, endDate));
   }
 
   /** getBarsInRange as JSON text chunks, formatted while the database is still sending (barsJson). */
   streamBarsInRangeJson(ticker: string, timeframe: Timeframe, from: Date, to: Date, limit?: number): AsyncGenerator<Buffer, number> {
-    return barsJson(this.repository.streamBarsInRange(ticker, timeframe, from, to, limit));
+    return barsJson(this.reads.streamBarsInRange(ticker, timeframe, from, to, limit));
   }
 
   async getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {
@@ -121,7 +125,7 @@ export class MarketDataService {
   }
 
   async getCoverage(filter: { ticker?: string; timeframe?: Timeframe } = {}) {
-    return (await this.repository.getCoverage(filter)).map((c) => ({
+    return (await this.reads.getCoverage(filter)).map((c) => ({
       ...c,
       earliest: c.earliest.toISOString(),
       latest: c.latest.toISOString(),

@@ -1,6 +1,7 @@
 // Storage for predictions and their outcomes. Writes, resolution and accuracy are set-based SQL:
 // they touch thousands of rows at once and must not depend on per-row round trips.
 import type pg from 'pg';
+import type { ReadPool } from '../db/read-router';
 import type { Timeframe } from '../market-data/schema';
 import { SqlParams, afterCursor } from '../shared/sql';
 import type { AccuracyReport, Direction, HitStats, PredictionFilter, PredictionListQuery } from './schema';
@@ -101,7 +102,11 @@ const STATUS_CONDITIONS: Record<NonNullable<PredictionListQuery['status']>, stri
 };
 
 export class PredictionRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `reads`: where the accuracy reports run (the read replica when one is configured). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly reads: ReadPool = pool,
+  ) {}
 
   /**
    * Inserts predictions in one statement (all or nothing), each with its model's current version;
@@ -242,7 +247,7 @@ export class PredictionRepository {
   /** Hit rate per model version and series (optionally for one ticker/timeframe/model and a time window). */
   async accuracy(filter: PredictionFilter = {}): Promise<AccuracyRow[]> {
     const params = new SqlParams();
-    const { rows } = await this.pool.query<AccuracyRow>(
+    const { rows } = await this.reads.query<AccuracyRow>(
       `SELECT m.id AS "modelId", m.name AS "modelName", m.version AS "modelVersion", p.ticker, p.timeframe, ${HIT_STATS_COLUMNS}
        FROM predictions p JOIN models m ON m.id = p.model_id
        WHERE ${filterConditions(filter, params)}
@@ -269,7 +274,7 @@ export class PredictionRepository {
     const run = async <T extends pg.QueryResultRow>(build: (params: SqlParams) => string): Promise<T[]> => {
       const params = new SqlParams();
       const sql = build(params);
-      return (await this.pool.query<T>(sql, params.values)).rows;
+      return (await this.reads.query<T>(sql, params.values)).rows;
     };
     const [overTime, calibration, directions] = await Promise.all([
       run<AccuracyReport['overTime'][number] & { bucket: Date }>(
