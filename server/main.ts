@@ -37,6 +37,7 @@ async function main() {
   const refresh = config.REFRESH_TICKERS ? startRefreshScheduler({ service: services.ingestion, log: logger }) : null;
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database
+  void services.readCache.start(); // likewise: until then the hot reads go to the database
   const http = createApp({ services, pool: db.pool, config });
   const server = http.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -67,6 +68,7 @@ async function main() {
     await new Promise((resolve) => server.close(resolve));
     await http.close();
     await services.auth.stopKeyCache();
+    await services.readCache.stop();
     await db.close();
     process.exit(0);
   };

@@ -7,6 +7,7 @@ import { DatasetRepository, DatasetRowRepository } from './datasets/repository';
 import { DatasetService } from './datasets/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
+import { ReadCache } from './db/read-cache';
 import { EventRepository } from './events/repository';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
@@ -45,6 +46,8 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'>) {
 /** `config` defaults to the built-in defaults (tests); the server passes its loaded config. */
 export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | 'timeSeries'>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);
+  // Hot reads served from memory once the HTTP server starts it (server/db/read-cache.ts).
+  const readCache = new ReadCache(db.pool);
   const features = new FeatureService(repositories.features, repositories.marketData);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
@@ -58,11 +61,12 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'mode' | '
       // New bars trigger the feature pipeline for the changed part of each series.
       onBarsWritten: features.onBarsWritten,
     }),
-    marketData: new MarketDataService(repositories.marketData),
+    marketData: new MarketDataService(repositories.marketData, readCache),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
-    predictions: new PredictionService(repositories.predictions, repositories.models),
+    predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
+    readCache,
     systemMetrics: repositories.systemMetrics,
-    trading: new TradingService(repositories.trading, repositories.predictions),
+    trading: new TradingService(repositories.trading, repositories.predictions, readCache),
   };
 }
 

@@ -1,5 +1,6 @@
 // Market-data use cases between the routers and the repository: wire shapes (ISO timestamps),
 // and the invalid-batch rule surfaced as a client error.
+import type { ReadCache } from '../db/read-cache';
 import type { BarColumns } from './binary-copy';
 import type { MarketDataRepository, StoredBar, UpsertResult } from './repository';
 import type { Bar, BarRow, Timeframe } from './schema';
@@ -91,7 +92,10 @@ async function* barsJson(batches: AsyncIterable<BarColumns>): AsyncGenerator<Buf
 }
 
 export class MarketDataService {
-  constructor(readonly repository: MarketDataRepository) {}
+  constructor(
+    readonly repository: MarketDataRepository,
+    private readonly cache: ReadCache,
+  ) {}
 
   upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
     return this.repository.upsertBars(bars);
@@ -115,9 +119,12 @@ export class MarketDataService {
     return barsJson(this.repository.streamBarsInRange(ticker, timeframe, from, to, limit));
   }
 
-  async getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {
-    const bar = await this.repository.getLatest(ticker, timeframe);
-    return bar && toBarRow(bar);
+  /** The bots' hot read, from the read cache (shared: callers must not mutate what it returns). */
+  getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {
+    return this.cache.get(`market-data.latest:${ticker}:${timeframe}`, ['market_data'], async () => {
+      const bar = await this.repository.getLatest(ticker, timeframe);
+      return bar && toBarRow(bar);
+    });
   }
 
   async getCoverage(filter: { ticker?: string; timeframe?: Timeframe } = {}) {
