@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../server/config';
 import { openDatabase, type Database } from '../server/db/database';
+import { ReadCache } from '../server/db/read-cache';
 import { sessionsBetween, simulateMinuteBars } from '../server/demo/market-simulator';
 import { MarketDataRepository } from '../server/market-data/repository';
 import { MarketDataService } from '../server/market-data/service';
@@ -31,7 +32,7 @@ const ms = (start: number) => performance.now() - start;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function benchBars(db: Database) {
-  const service = new MarketDataService(new MarketDataRepository(db.pool));
+  const service = new MarketDataService(new MarketDataRepository(db.pool), new ReadCache(db.pool)); // not started: no caching
   // One year of regular-session minutes: ~98,000 bars, topped up to exactly 100,000 from the year before.
   const sessions = sessionsBetween('2024-06-01', '2025-06-30');
   const bars = simulateMinuteBars({ ticker: BENCH_TICKER, startPrice: 400, annualVol: 0.2, annualDrift: 0.05, minuteVolume: 1e5 }, sessions, 7).slice(-100_000);

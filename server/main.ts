@@ -28,6 +28,7 @@ async function main() {
   await startWorkers({ services, pool: db.pool, timeSeries: db.timeSeries, config });
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database
+  void services.readCache.start(); // likewise: until then the hot reads go to the database
   const http = createApp({ services, pool: db.pool, config });
   const server = http.app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -63,6 +64,7 @@ async function main() {
     await jobs;
     await http.close();
     await services.auth.stopKeyCache();
+    await services.readCache.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

@@ -8,6 +8,7 @@ import { DatasetService } from './datasets/service';
 import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
 import { primaryOnly } from './db/read-router';
+import { ReadCache } from './db/read-cache';
 import { EventRepository } from './events/repository';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
@@ -57,6 +58,8 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
  */
 export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availability' | 'mode' | 'timeSeries'> & Partial<Pick<Database, 'reads'>>, config: AppConfig = loadConfig({})) {
   const repositories = createRepositories(db);
+  // Hot reads served from memory once the HTTP server starts it (server/db/read-cache.ts).
+  const readCache = new ReadCache(db.pool);
   const features = new FeatureService(repositories.features, repositories.marketData);
   const queue = new JobQueue(db.pool, {
     queues: jobQueues(config),
@@ -81,11 +84,12 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
       enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
     }),
     jobs,
-    marketData: new MarketDataService(repositories.marketData, repositories.marketDataReads),
+    marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
-    predictions: new PredictionService(repositories.predictions, repositories.models),
+    predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
+    readCache,
     systemMetrics: repositories.systemMetrics,
-    trading: new TradingService(repositories.trading, repositories.predictions),
+    trading: new TradingService(repositories.trading, repositories.predictions, readCache),
   };
 }
 

@@ -41,8 +41,10 @@ export const createCallerFactory = t.createCallerFactory;
  * Every procedure maps what the layers below throw (DomainError, pg, Prisma) onto tRPC codes
  * (server/errors.ts), so clients get 400/404/409/412/422/503 and never a stack trace or SQL text.
  */
-const mapErrors = t.middleware(async ({ ctx, next, path }) => {
+const mapErrors = t.middleware(async ({ ctx, next, path, type }) => {
   const result = await next();
+  // A write committed here: cached reads must not wait for its notification to see it.
+  if (type === 'mutation') ctx.services.readCache.invalidateAll();
   // tRPC wraps anything that is not a TRPCError as INTERNAL_SERVER_ERROR; classify those.
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     const original = result.error.cause ?? result.error;

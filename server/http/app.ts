@@ -1,19 +1,15 @@
 // The Express host: tRPC for the SPA under /trpc, the REST/OpenAPI adapter for bots under /api,
 // sign-in under /auth, Prometheus at /metrics, and the built SPA with history fallback.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type pg from 'pg';
 import * as trpcExpress from '@trpc/server/adapters/express';
 import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { AppConfig } from '../config';
 import { toHttpError } from '../errors';
-import { logger } from '../logger';
 import { registry } from '../metrics';
 import { appRouter } from '../router';
 import type { Services } from '../services';
@@ -26,8 +22,11 @@ import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
+import { hotReads } from './hot-reads';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
+import { requestLog } from './request-log';
+import { securityHeaders } from './security-headers';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');
 
@@ -63,19 +62,8 @@ export function createApp({ services, pool, config }: AppOptions): App {
 
   app.use(httpMetrics);
   app.use(retryAfterOn503);
-  app.use(
-    pinoHttp({
-      logger,
-      quietReqLogger: true, // request logs carry only reqId, the rest is in the completion line
-      genReqId: (_req, res) => {
-        const id = crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url?.startsWith('/api/health') === true || req.url === '/metrics' },
-    }),
-  );
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
+  app.use(requestLog);
+  app.use(securityHeaders({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
   app.use(healthRoutes(services.health));
@@ -90,8 +78,9 @@ export function createApp({ services, pool, config }: AppOptions): App {
 
   const createContext = ({ req }: { req: express.Request }): Context => {
     const r = req as AuthenticatedRequest;
-    return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: String(req.id), log: req.log };
+    return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: req.id, log: req.log };
   };
+  app.use(hotReads(createContext)); // first: the bots' most frequent requests
 
   app.use('/auth', authRoutes(services.auth));
   app.use('/trpc', jsonBody(config.BODY_LIMIT), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));

@@ -17,12 +17,15 @@ import type { AuthenticatedRequest } from './authenticate';
 
 type BarJson = AsyncGenerator<Buffer, number>;
 
-/** The query string as the REST adapter hands it to the procedure, or null if a key repeats. */
-function singleValues(query: unknown): Record<string, string> | null {
+/**
+ * The query string as the REST adapter hands it to the procedure (it drops empty values), or null
+ * if a key repeats.
+ */
+export function adapterQuery(query: unknown): Record<string, string> | null {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
     if (typeof value !== 'string') return null;
-    out[key] = value;
+    if (value) out[key] = value;
   }
   return out;
 }
@@ -30,7 +33,7 @@ function singleValues(query: unknown): Record<string, string> | null {
 function streamed<S extends z.ZodType<{ ticker: string; timeframe: Timeframe }>>(schema: S, rows: (input: z.output<S>) => BarJson): RequestHandler {
   return async (req, res, next) => {
     const { principal } = req as AuthenticatedRequest;
-    const query = singleValues(req.query);
+    const query = adapterQuery(req.query);
     const input = principal && hasScope(principal, 'market:read') && query ? schema.safeParse(query) : null;
     if (!input?.success) return next();
     const { ticker, timeframe } = input.data;

@@ -1,5 +1,6 @@
 // Market-data use cases between the routers and the repository: wire shapes (ISO timestamps),
 // and the invalid-batch rule surfaced as a client error.
+import type { ReadCache } from '../db/read-cache';
 import type { BarColumns } from './binary-copy';
 import type { MarketDataRepository, StoredBar, UpsertResult } from './repository';
 import type { Bar, BarRow, Timeframe } from './schema';
@@ -94,6 +95,7 @@ export class MarketDataService {
   /** `reads`: the same table through the read router, for range reads and coverage (a replica when configured). */
   constructor(
     readonly repository: MarketDataRepository,
+    private readonly cache: ReadCache,
     private readonly reads: MarketDataRepository = repository,
   ) {}
 
@@ -119,9 +121,12 @@ export class MarketDataService {
     return barsJson(this.reads.streamBarsInRange(ticker, timeframe, from, to, limit));
   }
 
-  async getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {
-    const bar = await this.repository.getLatest(ticker, timeframe);
-    return bar && toBarRow(bar);
+  /** The bots' hot read, from the read cache (shared: callers must not mutate what it returns). */
+  getLatest(ticker: string, timeframe: Timeframe): Promise<BarRow | null> {
+    return this.cache.get(`market-data.latest:${ticker}:${timeframe}`, ['market_data'], async () => {
+      const bar = await this.repository.getLatest(ticker, timeframe);
+      return bar && toBarRow(bar);
+    });
   }
 
   async getCoverage(filter: { ticker?: string; timeframe?: Timeframe } = {}) {

@@ -1,6 +1,7 @@
 // Prediction use cases between the routers and the repositories: the write rules (known model,
 // matching series, no repeated key in a batch, idempotent retries) and wire shapes (ISO timestamps,
 // the plan's `model` object). The resolver's schedule is in resolver.ts.
+import type { ReadCache } from '../db/read-cache';
 import type { Timeframe } from '../market-data/schema';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
@@ -64,6 +65,7 @@ export class PredictionService {
   constructor(
     readonly repository: PredictionRepository,
     private readonly models: ModelRegistry,
+    private readonly cache: ReadCache,
   ) {}
 
   async list(query: PredictionListQuery) {
@@ -71,8 +73,11 @@ export class PredictionService {
     return toPage(rows, query.limit, (p) => ({ time: p.predictionTime, id: p.id }), toPredictionRow);
   }
 
-  async latest(ticker: string, timeframe: Timeframe, limit: number): Promise<LatestPrediction[]> {
-    return (await this.repository.latestPerModel(ticker, timeframe, limit)).map(toLatestPrediction);
+  /** The bots' hot read, from the read cache (shared: callers must not mutate what it returns). */
+  latest(ticker: string, timeframe: Timeframe, limit: number): Promise<LatestPrediction[]> {
+    return this.cache.get(`predictions.latest:${ticker}:${timeframe}:${limit}`, ['predictions', 'models'], async () =>
+      (await this.repository.latestPerModel(ticker, timeframe, limit)).map(toLatestPrediction),
+    );
   }
 
   async accuracy({ bucket, ...filter }: AccuracyQuery): Promise<AccuracyReport> {

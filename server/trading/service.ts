@@ -1,5 +1,6 @@
 // Paper-trading rules: signals from the active models' open predictions, fills at the newest bar's
 // close, average-cost positions with realised P&L, no short selling, idempotent client order ids.
+import type { ReadCache } from '../db/read-cache';
 import type { ModelSummary, PredictionRecord, PredictionRepository } from '../predictions/repository';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
@@ -159,10 +160,15 @@ export class TradingService {
   constructor(
     readonly repository: TradingRepository,
     private readonly predictions: PredictionRepository,
+    private readonly cache: ReadCache,
   ) {}
 
   async signals({ minConfidence, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
-    return (await this.predictions.latestUnresolvedOfActiveModels(filter)).map((p) => toSignal(p, minConfidence, now));
+    // The rows are cached; the signal is made per request, as it depends on the time.
+    const open = await this.cache.get(`trading.signals:${filter.ticker ?? ''}:${filter.timeframe ?? ''}`, ['predictions', 'models'], () =>
+      this.predictions.latestUnresolvedOfActiveModels(filter),
+    );
+    return open.map((p) => toSignal(p, minConfidence, now));
   }
 
   /**
