@@ -168,6 +168,15 @@ describe('PostgreSQL restart under load', () => {
       expect(predictionsAt.get(o.key) ?? 0).toBeLessThanOrEqual(1);
       if (o.status < 300) expect(predictionsAt.get(o.key)).toBe(1);
     }
+    // The key cache's LISTEN connection is back too (it reconnects with a backoff of at most 5 s).
+    const listening = async () =>
+      ((await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'quantbase-listen-%' AND wait_event = 'ClientRead'`)).rowCount ?? 0) > 0;
+    const listenDeadline = Date.now() + 8_000;
+    while (!(await listening())) {
+      expect(Date.now()).toBeLessThan(listenDeadline);
+      await sleep(100);
+    }
+
     const counts = { requests: all.length, whileDown: whileDown.length, slowestWhileDownMs: Math.max(...whileDown.map((o) => o.ms)), recoveryMs: firstOk - resumeStarted };
     console.info('restart under load', counts);
   });
