@@ -1,7 +1,8 @@
 // Knows whether PostgreSQL can be reached. A connection-level failure seen by the pool (a refused or
 // timed-out connect, an idle connection cut by a server shutdown) marks the database down; from
 // then on the pool refuses at once instead of letting each caller wait out a connect timeout, and
-// a cheap probe (a fresh connection and SELECT 1) runs every PROBE_INTERVAL_MS until one succeeds.
+// a cheap probe (a fresh connection and SELECT 1) runs at once and then every PROBE_INTERVAL_MS
+// until one succeeds.
 // The pool itself is never replaced: once the probe succeeds, new connections are made as usual.
 import pg from 'pg';
 import { logger } from '../logger';
@@ -86,11 +87,12 @@ export class DatabaseAvailability {
     if (this.down || this.pool.ending || !isConnectionFailure(error)) return;
     this.down = true;
     logger.warn({ code: errorCode(error) }, 'database unreachable: failing requests fast until it answers again');
-    this.scheduleProbe();
+    // At once: one connection killed on its own (pg_terminate_backend) is not an outage.
+    this.scheduleProbe(0);
   }
 
-  private scheduleProbe(): void {
-    setTimeout(() => void this.probe(), PROBE_INTERVAL_MS).unref();
+  private scheduleProbe(delayMs = PROBE_INTERVAL_MS): void {
+    setTimeout(() => void this.probe(), delayMs).unref();
   }
 
   private async probe(): Promise<void> {
