@@ -1,7 +1,8 @@
 // Knows whether PostgreSQL can be reached. A connection-level failure seen by the pool (a refused or
 // timed-out connect, an idle connection cut by a server shutdown) marks the database down; from
 // then on the pool refuses at once instead of letting each caller wait out a connect timeout, and
-// a cheap probe (a fresh connection and SELECT 1) runs every PROBE_INTERVAL_MS until one succeeds.
+// a cheap probe (a fresh connection and SELECT 1) runs at once and then every PROBE_INTERVAL_MS
+// until one succeeds.
 // The pool itself is never replaced: once the probe succeeds, new connections are made as usual.
 import pg from 'pg';
 import { logger } from '../logger';
@@ -11,7 +12,9 @@ const PROBE_INTERVAL_MS = 500;
 
 /** Node socket errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention), Prisma's "can't reach". */
 const CONNECTION_FAILURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017']);
-const CONNECTION_FAILURE_MESSAGES = /connect(ion)? (timeout|terminated)|timeout exceeded when trying to connect|Connection terminated/i;
+// pg's own errors carry no code: a connect timeout, a connection ended under a query, or a query
+// sent on a client whose connection already broke.
+const CONNECTION_FAILURE_MESSAGES = /connect(ion)? (timeout|terminated)|timeout exceeded when trying to connect|Connection terminated|is not queryable/i;
 
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; retry shortly';
 
@@ -27,13 +30,22 @@ export function errorCode(error: unknown): string | undefined {
   return e?.cause ? errorCode(e.cause) : undefined;
 }
 
+/** Every code along an error's wrappers: `cause`, and the driver error inside a Prisma error's `meta`. */
+function codesAlong(error: unknown, codes: string[] = [], depth = 0): string[] {
+  const e = error as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } } | null;
+  if (!e || typeof e !== 'object' || depth > 5) return codes;
+  for (const code of [e.code, e.originalCode]) if (typeof code === 'string') codes.push(code);
+  codesAlong(e.cause, codes, depth + 1);
+  codesAlong(e.meta?.driverAdapterError, codes, depth + 1);
+  return codes;
+}
+
 /** True when `error` says the database cannot be reached (as opposed to refusing one statement). */
 export function isConnectionFailure(error: unknown): boolean {
   for (let e = error as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e instanceof DomainError && e.kind === 'unavailable') return true;
   }
-  const code = errorCode(error);
-  if (code && (CONNECTION_FAILURE_CODES.has(code) || code.startsWith('08'))) return true;
+  if (codesAlong(error).some((code) => CONNECTION_FAILURE_CODES.has(code) || code.startsWith('08'))) return true;
   return error instanceof Error && CONNECTION_FAILURE_MESSAGES.test(error.message);
 }
 
@@ -79,11 +91,12 @@ export class DatabaseAvailability {
     if (this.down || this.pool.ending || !isConnectionFailure(error)) return;
     this.down = true;
     logger.warn({ code: errorCode(error) }, 'database unreachable: failing requests fast until it answers again');
-    this.scheduleProbe();
+    // At once: one connection killed on its own (pg_terminate_backend) is not an outage.
+    this.scheduleProbe(0);
   }
 
-  private scheduleProbe(): void {
-    setTimeout(() => void this.probe(), PROBE_INTERVAL_MS).unref();
+  private scheduleProbe(delayMs = PROBE_INTERVAL_MS): void {
+    setTimeout(() => void this.probe(), delayMs).unref();
   }
 
   private async probe(): Promise<void> {

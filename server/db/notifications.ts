@@ -21,7 +21,8 @@ export interface NotificationListener {
 }
 
 const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
+// Short, so caches trust notifications again within seconds of a database restart.
+const RETRY_MAX_MS = 5_000;
 
 export function listen(connection: pg.ClientConfig, channel: string, handlers: NotificationHandlers): NotificationListener {
   let client: pg.Client | null = null;
@@ -44,7 +45,8 @@ export function listen(connection: pg.ClientConfig, channel: string, handlers: N
     setLive(false);
     current.end().catch(() => undefined);
     if (closed) return;
-    logger.warn({ err: error, channel, retryMs }, 'notification listener lost its connection; reconnecting');
+    // Once per outage, not once per attempt: a database down for an hour must not flood the log.
+    if (retryMs === RETRY_MIN_MS) logger.warn({ err: error, channel }, 'notification listener lost its connection; reconnecting');
     retryTimer = setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
   };
@@ -65,6 +67,7 @@ export function listen(connection: pg.ClientConfig, channel: string, handlers: N
       return;
     }
     if (client !== current || closed) return;
+    if (retryMs !== RETRY_MIN_MS) logger.info({ channel }, 'notification listener reconnected');
     retryMs = RETRY_MIN_MS;
     setLive(true);
     markReady();

@@ -17,7 +17,8 @@ const BARS_PER_WRITE = 3;
 const WORKERS = 4;
 
 interface Outcome {
-  kind: 'read' | 'bars' | 'prediction';
+  /** `read` over REST, `trpc-read` as the SPA asks (tRPC), and two writes over REST. */
+  kind: 'read' | 'trpc-read' | 'bars' | 'prediction';
   /** Unique per write: the minute of its first bar, or its prediction time. */
   key: number;
   status: number;
@@ -69,6 +70,9 @@ async function send(kind: Outcome['kind'], n: number): Promise<Outcome> {
   let res: Response;
   if (kind === 'read') {
     res = await fetch(`${base}/api/market-data/latest?ticker=RST&timeframe=1m`, { headers });
+  } else if (kind === 'trpc-read') {
+    const input = encodeURIComponent(JSON.stringify({ json: { ticker: 'RST', timeframe: '1m' } }));
+    res = await fetch(`${base}/trpc/marketData.latest?input=${input}`, { headers });
   } else if (kind === 'bars') {
     const bars = Array.from({ length: BARS_PER_WRITE }, (_, i) => ({
       ticker: 'RST', timeframe: '1m', timestamp: minute(n * BARS_PER_WRITE + i), open: 10, high: 11, low: 9, close: 10.5, volume: 100 + i,
@@ -82,14 +86,14 @@ async function send(kind: Outcome['kind'], n: number): Promise<Outcome> {
   return { kind, key: n, status: res.status, retryAfter: res.headers.get('retry-after'), startedAt, ms: Date.now() - startedAt };
 }
 
-/** WORKERS loops sending read, bar write, prediction write in turn, until `stop()`. */
+/** WORKERS loops sending a REST read, a bar write, a prediction write and a tRPC read in turn, until `stop()`. */
 function driveLoad() {
   const outcomes: Outcome[] = [];
   let running = true;
   let next = 0;
-  const kinds: Outcome['kind'][] = ['read', 'bars', 'prediction'];
+  const kinds: Outcome['kind'][] = ['read', 'bars', 'prediction', 'trpc-read'];
   const workers = Array.from({ length: WORKERS }, async (_, w) => {
-    for (let i = w; running; i += 1) outcomes.push(await send(kinds[i % 3]!, next++));
+    for (let i = w; running; i += 1) outcomes.push(await send(kinds[i % kinds.length]!, next++));
   });
   return {
     outcomes,
@@ -137,6 +141,7 @@ describe('PostgreSQL restart under load', () => {
     // While down: every answer a fast 503 with Retry-After, never a 500 or a hang.
     expect(whileDown.length).toBeGreaterThan(20);
     expect(whileDown.every((o) => o.status === 503 && o.retryAfter === '1')).toBe(true);
+    expect(new Set(whileDown.map((o) => o.kind))).toEqual(new Set(['read', 'trpc-read', 'bars', 'prediction']));
     expect(Math.max(...whileDown.map((o) => o.ms))).toBeLessThan(2_000);
     // Nothing, even what was in flight at the moment of the shutdown, is anything but a success or a 503.
     expect(all.filter((o) => o.status >= 300 && o.status !== 503)).toEqual([]);
@@ -168,6 +173,15 @@ describe('PostgreSQL restart under load', () => {
       expect(predictionsAt.get(o.key) ?? 0).toBeLessThanOrEqual(1);
       if (o.status < 300) expect(predictionsAt.get(o.key)).toBe(1);
     }
+    // The key cache's LISTEN connection is back too (it reconnects with a backoff of at most 5 s).
+    const listening = async () =>
+      ((await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'quantbase-listen-%' AND wait_event = 'ClientRead'`)).rowCount ?? 0) > 0;
+    const listenDeadline = Date.now() + 8_000;
+    while (!(await listening())) {
+      expect(Date.now()).toBeLessThan(listenDeadline);
+      await sleep(100);
+    }
+
     const counts = { requests: all.length, whileDown: whileDown.length, slowestWhileDownMs: Math.max(...whileDown.map((o) => o.ms)), recoveryMs: firstOk - resumeStarted };
     console.info('restart under load', counts);
   });

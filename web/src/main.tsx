@@ -4,6 +4,7 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { App } from './app/App';
+import { DatabaseOutage } from './app/DatabaseOutage';
 import { TRPCProvider, createApiClient, createQueryClient } from './trpc';
 import './app/theme.css';
 
@@ -13,7 +14,9 @@ function Root() {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <App />
+        <DatabaseOutage>
+          <App />
+        </DatabaseOutage>
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -26,14 +26,23 @@ export function errorCode(error: unknown): string | null {
   return isTRPCClientError<AppRouter>(error) ? (error.data?.code ?? null) : null;
 }
 
+/** The API's "database unavailable, retry shortly" answer (503), from a procedure or from the HTTP layer. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!isTRPCClientError<AppRouter>(error)) return false;
+  const response = (error.meta as { response?: { status?: number } } | undefined)?.response;
+  return error.data?.code === 'SERVICE_UNAVAILABLE' || response?.status === 503;
+}
+
 export function createQueryClient() {
   return new QueryClient({
     defaultOptions: {
       queries: {
         staleTime: 10_000,
         refetchOnWindowFocus: false,
-        // Retrying a 4xx only delays the error state the user needs to see.
-        retry: (failures, error) => failures < 2 && !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST', 'NOT_FOUND'].includes(errorCode(error) ?? ''),
+        // Retrying a 4xx only delays the error state the user needs to see; a database outage is
+        // retried by DatabaseOutage, which polls until the database is back.
+        retry: (failures, error) =>
+          failures < 2 && !isDatabaseUnavailable(error) && !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST', 'NOT_FOUND'].includes(errorCode(error) ?? ''),
       },
     },
   });
