@@ -6,7 +6,6 @@
 // body, and no rejected request (nor any read) changes any table of the public schema. Rerun a
 // failure with the seed it prints: HOSTILE_SEED=<seed> npx vitest run server/http/hostile-input.test.ts
 // (HOSTILE_RUNS sets the cases per operation).
-import crypto from 'node:crypto';
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +67,6 @@ function operationsOf(document: {
 
 const T0 = Date.UTC(2025, 0, 2, 5); // the seeded daily bars start here
 const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Ids and values that make a request reach past "not found" into the code behind it. */
 interface Known {
