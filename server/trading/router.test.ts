@@ -243,8 +243,9 @@ describe('history', () => {
     expect(await quantities({ to: new Date(Date.UTC(2000, 0, 1)) })).toEqual([]);
   });
 
-  it('refuses a forged cursor (400), no key (401), a key without trading:read (403)', async () => {
+  it('refuses a forged cursor or a time PostgreSQL cannot hold (400), no key (401), a key without trading:read (403)', async () => {
     await expect(viewer().trading.history({ cursor: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(viewer().trading.history({ to: new Date(-8.64e15) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(t.as(null).trading.history({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(trader().trading.history({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
