@@ -33,7 +33,6 @@ interface JsonSchema {
   exclusiveMinimum?: number;
   minItems?: number;
   format?: string;
-  $ref?: string;
 }
 
 interface Parameter {
@@ -345,7 +344,7 @@ function hostileRequests(op: Operation, valid: ValidRequest, key: string): fc.Ar
   };
   const queryNames = op.parameters.filter((p) => p.in === 'query').map((p) => p.name);
   const pathNames = op.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-  const kinds: fc.Arbitrary<HostileRequest>[] = [
+  const kinds: (fc.Arbitrary<HostileRequest> | fc.WeightedArbitrary<HostileRequest>)[] = [
     fc.constant(build('as generated')),
     fc
       .constantFrom(...BAD_AUTH)
@@ -395,8 +394,10 @@ function hostileRequests(op: Operation, valid: ValidRequest, key: string): fc.Ar
     const at = paths.length > 0 ? fc.constantFrom(...paths) : fc.constant([] as (string | number)[]);
     const withBody = (change: string, value: unknown) => build(change, { body: toJson(value) });
     kinds.push(
-      fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
-      fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
+      {
+        weight: 3, // the change that reaches furthest: one field of an otherwise valid body
+        arbitrary: fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
+      },
       at.map((p) => withBody(`without ${p.join('.')}`, withValue(valid.body, p, undefined))),
       fc
         .tuple(fc.constantFrom([] as (string | number)[], ...paths), fc.oneof(hostileKey(), fc.constantFrom(...propertyNames(op.body))), hostileJson)
@@ -586,7 +587,7 @@ describe('hostile input on every REST operation', () => {
     );
   });
 
-  it('leaves Object.prototype unpolluted', () => {
+  it('sent every case, and left Object.prototype unpolluted', () => {
     expect(tally.cases).toBeGreaterThanOrEqual(operations.length * RUNS_PER_OPERATION);
     expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(prototypeKeys);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
