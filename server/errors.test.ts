@@ -64,6 +64,7 @@ describe('toTRPCError', () => {
       ['23502', await raised(`INSERT INTO error_probe (key) VALUES ('k')`), 400],
       ['22P02', await raised(`SELECT $1::uuid`, ['not-a-uuid']), 400],
       ['22003', await raised(`SELECT 2147483648::int`), 400],
+      ['22008', await raised(`SELECT $1::timestamptz`, [new Date(-8.64e15)]), 400], // the earliest JS date, 271822 BC
       ['22021', await raised(`SELECT $1::text`, ['SPY\u0000']), 400],
       ['22P05', await raised(`SELECT $1::jsonb`, ['{"a":"\\u0000"}']), 400],
     ];

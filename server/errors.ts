@@ -37,6 +37,7 @@ const REFUSED: Readonly<Record<string, { code: TRPCCode; message: string }>> = {
   '23502': BROKEN_RULE, // not_null_violation
   '22P02': BROKEN_RULE, // invalid_text_representation
   '22003': BROKEN_RULE, // numeric_value_out_of_range
+  '22008': BROKEN_RULE, // datetime_field_overflow: an instant outside timestamptz's range (before 4713 BC)
   '22021': BROKEN_RULE, // character_not_in_repertoire: a NUL byte in text
   '22P05': BROKEN_RULE, // untranslatable_character: \u0000 in jsonb
   P2025: { code: 'NOT_FOUND', message: 'Not found' }, // Prisma: the record to update or delete does not exist

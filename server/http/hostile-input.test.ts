@@ -6,7 +6,6 @@
 // body, and no rejected request (nor any read) changes any table of the public schema. Rerun a
 // failure with the seed it prints: HOSTILE_SEED=<seed> npx vitest run server/http/hostile-input.test.ts
 // (HOSTILE_RUNS sets the cases per operation).
-import crypto from 'node:crypto';
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +33,6 @@ interface JsonSchema {
   exclusiveMinimum?: number;
   minItems?: number;
   format?: string;
-  $ref?: string;
 }
 
 interface Parameter {
@@ -68,44 +66,65 @@ function operationsOf(document: {
 
 const T0 = Date.UTC(2025, 0, 2, 5); // the seeded daily bars start here
 const DAY = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Ids and values that make a request reach past "not found" into the code behind it. */
 interface Known {
   modelId: string;
 }
 
-/** A value of `name` that the schema accepts (or nearly: cross-field rules are not modelled). */
-function validValue(schema: JsonSchema, name: string, known: Known): unknown {
+/**
+ * Values of `name` that the schema accepts (or nearly: cross-field rules are not modelled),
+ * optional fields included at random, so that each hostile change lands in a different request.
+ */
+function validValues(schema: JsonSchema, name: string, known: Known): fc.Arbitrary<unknown> {
   const options = schema.anyOf ?? schema.oneOf;
-  if (options) return validValue(options.find((o) => o.type !== 'null') ?? options[0]!, name, known);
-  if (schema.default !== undefined) return schema.default;
-  if (schema.enum) return name === 'timeframe' && schema.enum.includes('1d') ? '1d' : schema.enum[0];
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
+  if (options) return fc.oneof(...options.map((o) => validValues(o, name, known)));
+  if (schema.enum) return fc.constantFrom(...schema.enum);
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.length > 1) return fc.oneof(...types.map((type) => validValues({ ...schema, type }, name, known)));
+  switch (types[0]) {
+    case 'null':
+      return fc.constant(null);
     case 'integer':
+      return fc.integer({
+        min: Math.max(schema.minimum ?? -1000, (schema.exclusiveMinimum ?? -Infinity) + 1),
+        max: Math.min(schema.maximum ?? 100_000, 2 ** 31 - 1),
+      });
     case 'number':
-      return Math.min(schema.maximum ?? Infinity, Math.max(schema.minimum ?? 1, (schema.exclusiveMinimum ?? 0) + 1));
+      return fc.double({
+        min: schema.minimum ?? schema.exclusiveMinimum ?? -1000,
+        max: schema.maximum ?? 100_000,
+        minExcluded: schema.exclusiveMinimum !== undefined,
+        noNaN: true,
+      });
     case 'boolean':
-      return true;
+      return fc.boolean();
     case 'array':
-      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => validValue(schema.items ?? {}, name, known));
+      return fc.array(validValues(schema.items ?? {}, name, known), {
+        minLength: Math.max(1, schema.minItems ?? 1),
+        maxLength: Math.max(1, schema.minItems ?? 1) + 2,
+      });
     case 'object':
-      return Object.fromEntries((schema.required ?? []).map((key) => [key, validValue(schema.properties?.[key] ?? {}, key, known)]));
+      if (!schema.properties) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+      return fc.record(Object.fromEntries(Object.entries(schema.properties).map(([key, property]) => [key, validValues(property, key, known)])), {
+        requiredKeys: schema.required ?? [],
+      });
     default:
-      return validString(schema, name, known);
+      return validStrings(schema, name, known);
   }
 }
 
-function validString(schema: JsonSchema, name: string, known: Known): string {
-  if (name === 'modelId' || (name === 'id' && schema.format === 'uuid')) return known.modelId;
-  if (schema.format === 'uuid') return crypto.randomUUID();
-  if (/ticker/i.test(name)) return 'SPY';
-  if (/^(features|columns)$/.test(name)) return 'sma_20';
-  if (/^(from|trainingDataFrom|predictionTime|timestamp)$/.test(name)) return iso(T0 + 10 * DAY);
-  if (/^(to|trainingDataTo|targetTime|endDate)$/.test(name)) return iso(T0 + 40 * DAY);
-  if (/At$/.test(name) || schema.format === 'date-time') return iso(T0 + 5 * DAY);
-  return `hostile-${name}`;
+const dates = (from: number, to: number) => fc.integer({ min: from, max: to }).map((ms) => new Date(ms).toISOString());
+
+function validStrings(schema: JsonSchema, name: string, known: Known): fc.Arbitrary<string> {
+  if (name === 'modelId' || (name === 'id' && schema.format === 'uuid')) return fc.constant(known.modelId);
+  if (schema.format === 'uuid') return fc.uuid();
+  if (/ticker/i.test(name)) return fc.constantFrom('SPY', 'spy', 'QQQ', 'SPY,QQQ', 'BRK.B');
+  if (/^(features|columns)$/.test(name)) return fc.constantFrom('sma_20', 'rsi_14', 'sma_20,rsi_14');
+  if (/^(from|trainingDataFrom|predictionTime|timestamp)$/.test(name)) return dates(T0, T0 + 30 * DAY);
+  if (/^(to|trainingDataTo|targetTime|endDate)$/.test(name)) return dates(T0 + 31 * DAY, T0 + 90 * DAY);
+  if (/At$/.test(name) || schema.format === 'date-time') return dates(T0, T0 + 90 * DAY);
+  return fc.constantFrom(`hostile-${name}`, `${name}-2`);
 }
 
 // ---- hostile values -----------------------------------------------------------------------------
@@ -202,7 +221,7 @@ function hostileKey(): fc.Arbitrary<string> {
 /** JSON text of a value that may hold RawJson tokens and own `__proto__` keys. */
 function toJson(value: unknown): string {
   if (value instanceof RawJson) return value.text;
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : toJson(v))).join(',')}]`;
+  if (Array.isArray(value)) return `[${Array.from(value, (v) => (v === undefined ? 'null' : toJson(v))).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
@@ -295,11 +314,20 @@ const BAD_AUTH: Record<string, string>[] = [
   { 'x-api-key': '' },
 ];
 
-function hostileRequests(
-  op: Operation,
-  valid: { path: Record<string, string>; query: Record<string, string>; body: unknown },
-  key: string,
-): fc.Arbitrary<HostileRequest> {
+interface ValidRequest {
+  path: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+/** A schema's property names at every level: the keys an "extra field" may reuse. */
+function propertyNames(schema: JsonSchema): string[] {
+  const nested = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.items ? [schema.items] : []), ...Object.values(schema.properties ?? {})];
+  return [...new Set([...Object.keys(schema.properties ?? {}), ...nested.flatMap(propertyNames)])];
+}
+
+/** One hostile change to a valid-looking request of `op`. */
+function hostileRequests(op: Operation, valid: ValidRequest, key: string): fc.Arbitrary<HostileRequest> {
   const auth = { authorization: `Bearer ${key}` };
   const jsonHeaders = op.body ? { ...auth, 'content-type': 'application/json' } : auth;
   const validBody = op.body ? toJson(valid.body) : undefined;
@@ -308,18 +336,16 @@ function hostileRequests(
     parts: { path?: Record<string, string>; query?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
   ): HostileRequest => {
     const pathValues = parts.path ?? Object.fromEntries(Object.entries(valid.path).map(([k, v]) => [k, percentEncode(v)]));
-    return {
-      change,
-      [fc.toStringMethod]: () => `${op.method} ${op.path}: ${change.slice(0, 300)}`,
-      path: '/api' + op.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name] ?? ''),
-      query: parts.query ?? encodeQuery(Object.entries(valid.query)),
-      headers: parts.headers ?? jsonHeaders,
-      body: 'body' in parts ? parts.body : validBody,
-    };
+    const query = parts.query ?? encodeQuery(Object.entries(valid.query));
+    const body = 'body' in parts ? parts.body : validBody;
+    const path = '/api' + op.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name] ?? '');
+    const shown = `${op.method} ${path.slice(0, 120)}?${query.slice(0, 300)}: ${change.slice(0, 300)}; body ${String(body ?? '').slice(0, 300)}`;
+    return { change, [fc.toStringMethod]: () => shown, path, query, headers: parts.headers ?? jsonHeaders, body };
   };
   const queryNames = op.parameters.filter((p) => p.in === 'query').map((p) => p.name);
   const pathNames = op.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-  const kinds: fc.Arbitrary<HostileRequest>[] = [
+  const kinds: (fc.Arbitrary<HostileRequest> | fc.WeightedArbitrary<HostileRequest>)[] = [
+    fc.constant(build('as generated')),
     fc
       .constantFrom(...BAD_AUTH)
       .map((headers) =>
@@ -368,11 +394,13 @@ function hostileRequests(
     const at = paths.length > 0 ? fc.constantFrom(...paths) : fc.constant([] as (string | number)[]);
     const withBody = (change: string, value: unknown) => build(change, { body: toJson(value) });
     kinds.push(
-      fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
-      fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
+      {
+        weight: 3, // the change that reaches furthest: one field of an otherwise valid body
+        arbitrary: fc.tuple(at, hostileJson).map(([p, v]) => withBody(`${p.join('.')} = ${toJson(v).slice(0, 200)}`, withValue(valid.body, p, v))),
+      },
       at.map((p) => withBody(`without ${p.join('.')}`, withValue(valid.body, p, undefined))),
       fc
-        .tuple(fc.constantFrom([] as (string | number)[], ...paths), hostileKey(), hostileJson)
+        .tuple(fc.constantFrom([] as (string | number)[], ...paths), fc.oneof(hostileKey(), fc.constantFrom(...propertyNames(op.body))), hostileJson)
         .map(([p, k, v]) => withBody(`extra ${[...p, k].join('.')}`, withValue(valid.body, [...p, k], v))),
       hostileJson.map((v) => withBody(`body ${toJson(v).slice(0, 200)}`, v)),
       fc.tuple(at, deepJson).map(([p, v]) => withBody(`${p.join('.')} nested ${DEEP} deep`, withValue(valid.body, p, v))),
@@ -525,32 +553,41 @@ describe('hostile input on every REST operation', () => {
   });
 
   it.each(operations.map((op) => [`${op.method} ${op.path}`, op] as const))('%s: no 5xx, and no table changed by a refused request', async (_, op) => {
-    const valid = {
-      path: Object.fromEntries(op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, String(validValue(p.schema, p.name, known))])),
-      query: Object.fromEntries(op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(validValue(p.schema, p.name, known))])),
-      body: op.body ? validValue(op.body, 'body', known) : undefined,
-    };
-    await fc.assert(
-      fc.asyncProperty(hostileRequests(op, valid, admin), async (request) => {
-        const answer = await send(server.url, op.method, request);
-        tally.cases++;
-        tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1);
-        const after = await fingerprint(server, tablesSql);
-        const changed = changedTables(before, after);
-        before = after;
-        const where = `${op.method} ${op.path} (${request.change.slice(0, 300)})`;
-        expect(answer.status, `${where} answered ${answer.status}: ${answer.body.slice(0, 500)}`).toBeLessThan(500);
-        if (answer.status >= 400) {
-          expect(JSON.parse(answer.body), `${where}: the 4xx body`).toMatchObject({ success: false, error: expect.any(String) });
-          expect(answer.body, `${where}: the 4xx body leaks internals`).not.toMatch(/node_modules|\.ts:\d+|\bat \w+ \(/);
-        }
-        if (answer.status >= 400 || op.method === 'GET') expect(changed, `${where} answered ${answer.status} and changed tables`).toEqual([]);
+    const params = (where: 'path' | 'query') => op.parameters.filter((p) => p.in === where);
+    const asText = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value));
+    const valid = fc.record({
+      path: fc.record(Object.fromEntries(params('path').map((p) => [p.name, validValues(p.schema, p.name, known).map(asText)]))),
+      query: fc.record(Object.fromEntries(params('query').map((p) => [p.name, validValues(p.schema, p.name, known).map(asText)])), {
+        requiredKeys: params('query')
+          .filter((p) => p.required)
+          .map((p) => p.name),
       }),
+      body: op.body ? validValues(op.body, 'body', known) : fc.constant(undefined),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        valid.chain((v) => hostileRequests(op, v as ValidRequest, admin)),
+        async (request) => {
+          const answer = await send(server.url, op.method, request);
+          tally.cases++;
+          tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1);
+          const after = await fingerprint(server, tablesSql);
+          const changed = changedTables(before, after);
+          before = after;
+          const where = `${op.method} ${op.path} (${request.change.slice(0, 300)})`;
+          expect(answer.status, `${where} answered ${answer.status}: ${answer.body.slice(0, 500)}`).toBeLessThan(500);
+          if (answer.status >= 400) {
+            expect(JSON.parse(answer.body), `${where}: the 4xx body`).toMatchObject({ success: false, error: expect.any(String) });
+            expect(answer.body, `${where}: the 4xx body leaks internals`).not.toMatch(/node_modules|\.ts:\d+|\bat \w+ \(/);
+          }
+          if (answer.status >= 400 || op.method === 'GET') expect(changed, `${where} answered ${answer.status} and changed tables`).toEqual([]);
+        },
+      ),
       { seed: SEED, numRuns: RUNS_PER_OPERATION },
     );
   });
 
-  it('leaves Object.prototype unpolluted', () => {
+  it('sent every case, and left Object.prototype unpolluted', () => {
     expect(tally.cases).toBeGreaterThanOrEqual(operations.length * RUNS_PER_OPERATION);
     expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(prototypeKeys);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -20,6 +20,12 @@ export const TIMEFRAME_MINUTES: Readonly<Record<Timeframe, number>> = {
 
 const TICKER_PATTERN = /^[A-Z][A-Z0-9.-]{0,14}$/;
 
+/**
+ * The highest price a bar may carry (about 1,400 times Berkshire Hathaway's A share). Without a
+ * bound, a price near 1.8e308 times any position overflows to Infinity when the position is valued.
+ */
+const MAX_PRICE = 1e9;
+
 /** The plan's default `source` of a bar: what a write that names none stores. */
 export const DEFAULT_BAR_SOURCE = 'polygon';
 const MAX_SOURCE_LENGTH = 64;
@@ -41,8 +47,8 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
   // The common case, checked without allocating (bulk writes call this 100,000 times per batch).
   if (
     bar.high >= bar.low && bar.open >= bar.low && bar.open <= bar.high && bar.close >= bar.low && bar.close <= bar.high &&
-    bar.low > 0 && bar.high < Infinity && bar.volume >= 0 && bar.volume < Infinity &&
-    (bar.vwap == null || (bar.vwap > 0 && bar.vwap < Infinity)) &&
+    bar.low > 0 && bar.high <= MAX_PRICE && bar.volume >= 0 && bar.volume < Infinity &&
+    (bar.vwap == null || (bar.vwap > 0 && bar.vwap <= MAX_PRICE)) &&
     (bar.tradeCount == null || (Number.isInteger(bar.tradeCount) && bar.tradeCount >= 0)) && validSource(bar.source) &&
     bar.timestamp instanceof Date && !Number.isNaN(bar.timestamp.getTime()) &&
     (TIMEFRAMES as readonly string[]).includes(bar.timeframe) && TICKER_PATTERN.test(bar.ticker)
@@ -54,10 +60,10 @@ export function barViolations(bar: Bar): readonly BarViolation[] {
   if (!(TIMEFRAMES as readonly string[]).includes(bar.timeframe)) out.push({ field: 'timeframe', message: `timeframe must be one of ${TIMEFRAMES.join(', ')}` });
   if (!(bar.timestamp instanceof Date) || Number.isNaN(bar.timestamp.getTime())) out.push({ field: 'timestamp', message: 'invalid date' });
   for (const field of ['open', 'high', 'low', 'close'] as const) {
-    if (!Number.isFinite(bar[field]) || bar[field] <= 0) out.push({ field, message: `${field} must be a finite positive number` });
+    if (!Number.isFinite(bar[field]) || bar[field] <= 0 || bar[field] > MAX_PRICE) out.push({ field, message: `${field} must be a positive number up to ${MAX_PRICE}` });
   }
   if (!Number.isFinite(bar.volume) || bar.volume < 0) out.push({ field: 'volume', message: 'volume must be a finite number >= 0' });
-  if (bar.vwap != null && (!Number.isFinite(bar.vwap) || bar.vwap <= 0)) out.push({ field: 'vwap', message: 'vwap must be a finite positive number' });
+  if (bar.vwap != null && (!Number.isFinite(bar.vwap) || bar.vwap <= 0 || bar.vwap > MAX_PRICE)) out.push({ field: 'vwap', message: `vwap must be a positive number up to ${MAX_PRICE}` });
   if (bar.tradeCount != null && (!Number.isInteger(bar.tradeCount) || bar.tradeCount < 0)) out.push({ field: 'tradeCount', message: 'tradeCount must be an integer >= 0' });
   if (!validSource(bar.source)) out.push({ field: 'source', message: `source must be 1-${MAX_SOURCE_LENGTH} characters` });
   if (out.length > 0) return out;

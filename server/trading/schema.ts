@@ -44,7 +44,8 @@ export const ExecuteInputSchema = z
   .object({
     ticker: TickerSchema,
     side: SideSchema,
-    quantity: z.number().positive(),
+    // Bounded, as bar prices are (market-data's MAX_PRICE): quantity × price stays a finite float.
+    quantity: z.number().positive().max(1e12),
     type: OrderTypeSchema.default('MARKET'),
     limitPrice: z.number().positive().optional().describe('Required for LIMIT orders, refused for MARKET ones'),
     clientOrderId: z.string().trim().min(1).max(128).optional().describe('Your id for the order: a retry with the same id returns the same trade'),

@@ -90,16 +90,6 @@ function fillPrice(order: Pick<ExecuteInput, 'ticker' | 'side' | 'limitPrice'>, 
   return marketable ? last : null;
 }
 
-/**
- * Amounts are floats: past ~1.8e308 they become Infinity, which float8 columns store but no answer
- * may carry (the output schemas refuse it). An order whose fill would overflow is refused.
- */
-function refuseOverflow(order: ExecuteInput, price: number, amounts: readonly unknown[]): void {
-  if (amounts.every((a) => typeof a !== 'number' || Number.isFinite(a))) return;
-  const message = `quantity ${order.quantity} at ${price} is too large to value`;
-  throw DomainError.invalid(message, [{ path: 'quantity', message }]);
-}
-
 interface Fill {
   position: Position;
   /** A SELL's realised P&L, (price - average entry price) * quantity; null for a BUY. */
@@ -195,14 +185,11 @@ export class TradingService {
           return { created: true, trade: toTradeRow(trade), position: null };
         }
         const { position, profitLoss, profitLossPct } = applyFill(await tx.lockPosition(order.ticker), order.side, order.quantity, price);
-        const valued = valueAt(position, price);
-        const totalValue = price * order.quantity;
-        refuseOverflow(order, price, [totalValue, profitLoss, profitLossPct, ...Object.values(valued)]);
-        const saved = await tx.savePosition(valued, now);
+        const saved = await tx.savePosition(valueAt(position, price), now);
         const trade = await tx.insertTrade({
           ...placed,
           price,
-          totalValue,
+          totalValue: price * order.quantity,
           executionTime: now,
           status: 'FILLED',
           ...(profitLoss === null ? NO_EXIT : { exitPrice: price, exitTime: now, profitLoss, profitLossPct }),
