@@ -1,7 +1,6 @@
-// kill -9 of a real server mid-backfill and mid-feature-job: a restarted instance picks the job up
-// again, and the bars and features stored equal those of a clean, uninterrupted run (no
+// kill -9 of a real server mid-backfill and mid-feature-job: another live instance picks the job
+// up again, and the bars and features stored equal those of a clean, uninterrupted run (no
 // duplicates, no holes).
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../demo/market-simulator';
@@ -42,7 +41,6 @@ async function start(): Promise<ServerProcess> {
     JOB_POLL_SECONDS: '0.5',
   });
   servers.push(server);
-  adminKey ??= server.adminKey!;
   return server;
 }
 
@@ -103,8 +101,9 @@ afterAll(async () => {
 });
 
 describe('kill -9 mid-job', () => {
-  it('mid-backfill: a restarted instance re-runs the job from the first window not done', async () => {
-    const a = await start();
+  it('mid-backfill: another instance re-runs the job from the first window not done', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    adminKey = a.adminKey ?? b.adminKey!;
     const res = await fetch(`${a.url}/api/ingestion/backfill`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
@@ -112,8 +111,11 @@ describe('kill -9 mid-job', () => {
     });
     expect(res.status).toBe(200);
     ({ runId } = (await res.json()) as { runId: string });
+    const startedIn = (s: ServerProcess) => s.output().includes(`"runId":"${runId}","jobId"`);
+    await expect.poll(() => [a, b].some(startedIn), { timeout: 10_000, interval: 100 }).toBe(true);
+    const [worker, survivor] = startedIn(a) ? [a, b] : [b, a];
     await expect.poll(async () => (await run()).windows_done, { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(2);
-    await kill9(a);
+    await kill9(worker);
     const cut = await run();
     expect(cut.windows_done).toBeLessThan(cut.windows_total);
     const partial = await fingerprint(db.pool, 'market_data');
@@ -125,8 +127,8 @@ describe('kill -9 mid-job', () => {
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE features IN SHARE ROW EXCLUSIVE MODE');
-    await start();
-    await expect.poll(async () => (await run()).status, { timeout: 30_000, interval: 200 }).toBe('SUCCESS');
+    await expect.poll(async () => (await run()).status, { timeout: 40_000, interval: 200 }).toBe('SUCCESS');
+    expect(startedIn(survivor)).toBe(true);
     expect(await run()).toMatchObject({ windows_done: 8, windows_total: 8 });
     expect(await fingerprint(db.pool, 'market_data')).toEqual(await fingerprint(clean.pool, 'market_data'));
     const windows = await db.pool.query(`SELECT status, count(*)::int AS n FROM data_ingestion_logs WHERE run_id = $1 GROUP BY status ORDER BY status`, [
@@ -135,13 +137,13 @@ describe('kill -9 mid-job', () => {
     // Each window completed once; the one cut mid-way is logged as abandoned, not as done.
     expect(windows.rows.find((r) => r.status === 'SUCCESS')?.n).toBe(8);
     expect(windows.rows.filter((r) => r.status === 'RUNNING')).toEqual([]);
-  });
+  }, 90_000); // ~36 s alone; two server starts, which take longer while the whole suite runs
 
   it('mid-feature-job: the job is re-run by another instance and the features equal a clean run', async () => {
-    const b = servers.at(-1)!;
+    const b = servers.find((s) => s.child.exitCode === null && s.child.signalCode === null)!;
     try {
       await expect.poll(featureJobs, { timeout: 20_000, interval: 100 }).toMatchObject([{ state: 'active', retry_count: 0 }]);
-      await sleep(300); // inside its write
+      await start(); // a live instance to take over
       await kill9(b);
     } finally {
       await locker.query('COMMIT');
@@ -149,10 +151,9 @@ describe('kill -9 mid-job', () => {
     }
     expect((await fingerprint(db.pool, 'features')).n).toBe(0);
 
-    await start();
     await expect.poll(featureJobs, { timeout: 30_000, interval: 200 }).toMatchObject([{ state: 'completed', retry_count: 1 }]);
     const features = await fingerprint(db.pool, 'features');
     expect(features.n).toBe(bars.length);
     expect(features).toEqual(await fingerprint(clean.pool, 'features'));
-  });
+  }, 90_000); // ~31 s alone
 });
