@@ -18,5 +18,11 @@ test('the data view shows coverage for every stored series', async ({ adminPage:
   await expect(heatmap.getByRole('row').filter({ hasText: /SPY\s*1m/ }).getByRole('cell').last()).toHaveText('0');
   await expect(page.getByRole('table', { name: 'Ingestion runs' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Refresh now' })).toBeVisible();
+  // Background jobs: counts per state as filters; the scheduled ones appear once they ran.
+  const jobStates = page.getByRole('radiogroup', { name: 'Job state shown' });
+  await expect(jobStates.getByRole('radio', { name: /^dead \d+$/ })).toBeVisible();
+  await jobStates.getByRole('radio', { name: /^dead/ }).click();
+  await expect(page.getByText('No jobs in this state.')).toBeVisible();
+  await jobStates.getByRole('radio', { name: 'all' }).click();
   await screenshot(page, testInfo, 'data');
 });

@@ -27,6 +27,8 @@ const envSchema = z.object({
   // Background jobs (pg-boss) and shutdown
   /** A job active this long is taken as lost (its worker died) and retried; ingestion runs continue in slices of it. */
   JOB_EXPIRE_SECONDS: z.coerce.number<number>().int().min(5).max(86_000).default(300),
+  /** Delay before a failed or lost job's first retry; doubled (with jitter) at each further retry. */
+  JOB_RETRY_DELAY_SECONDS: z.coerce.number<number>().int().min(0).max(3600).default(5),
   /** How often lost jobs are looked for and old ones archived, once across instances. */
   JOB_MAINTENANCE_SECONDS: z.coerce.number<number>().int().min(1).max(3600).default(30),
   JOB_POLL_SECONDS: z.coerce.number<number>().min(0.5).max(60).default(2),

@@ -116,21 +116,21 @@ export class IngestionRepository {
   // loop) would be a noticeable share of a fast backfill.
 
   /**
-   * Before a queued run executes (again): RUNNING with fresh counters, and the windows an earlier
-   * attempt left open (its worker died) closed as abandoned. Windows it completed stay completed
-   * and are counted again as skipped.
+   * Before a queued run executes (again): RUNNING with fresh counters (`windowsTotal` as planned),
+   * and the windows an earlier attempt left open (its worker died) closed as abandoned. Windows it
+   * completed stay completed and are counted again as skipped.
    */
-  async resumeRun(runId: string): Promise<void> {
+  async resumeRun(runId: string, windowsTotal: number): Promise<void> {
     await this.pool.query(
       `WITH run AS (
          UPDATE ingestion_runs SET status = 'RUNNING', error = NULL, finished_at = NULL, heartbeat_at = now(),
-                windows_done = 0, windows_failed = 0
+                windows_total = $2, windows_done = 0, windows_failed = 0
          WHERE id = $1
        )
        UPDATE data_ingestion_logs SET status = 'FAILED', completed_at = now(),
               error_message = 'abandoned: the run stopped without finishing this window'
        WHERE run_id = $1 AND status = 'RUNNING'`,
-      [runId],
+      [runId, windowsTotal],
     );
   }
 

@@ -81,7 +81,7 @@ export interface ExecuteOptions {
 }
 
 /** Every window of a plan, per series, in execution order. */
-function planRunWindows(plan: RunPlan): IngestionWindow[][] {
+export function planRunWindows(plan: RunPlan): IngestionWindow[][] {
   return plan.series.map((s) => planWindows(s.ticker, s.timeframe, s.from, s.to));
 }
 

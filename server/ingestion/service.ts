@@ -11,7 +11,7 @@ import { validateGaps, type GapReport } from './gaps';
 import { pacerFor, type BackoffOptions, type PolygonPlan } from './pacing';
 import { PolygonClient, type BarSource } from './polygon';
 import type { IngestionRepository, IngestionRun, LogFilter, RunFilter, RunKind } from './repository';
-import { createRun, executeRun, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
+import { createRun, executeRun, planRunWindows, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
 import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
 import { todayNy, yearsBefore } from './windows';
 
@@ -194,7 +194,7 @@ export class IngestionService {
    * nor duplicated (they are upserts anyway).
    */
   async runJob(job: IngestionJob, signal: AbortSignal): Promise<RunSummary> {
-    await this.repository.resumeRun(job.runId);
+    await this.repository.resumeRun(job.runId, planRunWindows(job.plan).flat().length);
     return executeRun(this.runnerDeps(this.barSource()), job.runId, job.plan, { lockMode: job.plan.kind === 'refresh' ? 'skip' : 'wait', signal });
   }
 

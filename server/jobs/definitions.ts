@@ -21,16 +21,18 @@ export const SCHEDULES = {
   retention: '30 3 * * *', // daily, 03:30 UTC
 } as const;
 
-export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'REFRESH_CRON'>): QueueDefinition[] {
+export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RETRY_DELAY_SECONDS' | 'REFRESH_CRON'>): QueueDefinition[] {
   const expireInSeconds = config.JOB_EXPIRE_SECONDS;
+  const retryDelay = config.JOB_RETRY_DELAY_SECONDS;
   // Periodic jobs: a failure is retried once soon, then the next schedule tries again anyway.
-  const periodic = (name: string): QueueDefinition => ({ name, retryLimit: 1, retryDelay: 10, expireInSeconds });
+  const periodic = (name: string): QueueDefinition => ({ name, retryLimit: 1, retryDelay, expireInSeconds });
   const patterns = config.REFRESH_CRON.split(';')
     .map((p) => p.trim())
     .filter(Boolean);
   return [
-    { name: JOB.ingestionRun, retryLimit: 5, retryDelay: 30, expireInSeconds },
-    { name: JOB.featuresRecompute, retryLimit: 3, retryDelay: 10, expireInSeconds, policy: 'stately' },
+    // 5 retries: about 5, 10, 20, 40 and 80 s apart with the default delay, then dead.
+    { name: JOB.ingestionRun, retryLimit: 5, retryDelay, expireInSeconds },
+    { name: JOB.featuresRecompute, retryLimit: 5, retryDelay, expireInSeconds, policy: 'stately' },
     periodic(JOB.predictionsResolve),
     periodic(JOB.summaryRefresh),
     periodic(JOB.retention),

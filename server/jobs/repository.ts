@@ -83,8 +83,8 @@ export class JobRepository {
     const { rowCount } = await this.pool.query(
       `UPDATE pgboss.job SET data = jsonb_set(data, '{since}', to_jsonb($3::text))
        WHERE name = $1 AND singleton_key = $2 AND state = 'created'
-         AND (data->>'since')::timestamptz > $3::timestamptz`,
-      [queue, key, since.toISOString()],
+         AND (data->>'since')::timestamptz > $4::timestamptz`,
+      [queue, key, since.toISOString(), since],
     );
     if ((rowCount ?? 0) > 0) return true;
     const { rows } = await this.pool.query(`SELECT 1 FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state = 'created'`, [queue, key]);

@@ -28,7 +28,8 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
 
   await queue.work<IngestionJob>(
     JOB.ingestionRun,
-    async (job, { signal }) => {
+    async (job, { id, signal }) => {
+      logger.info({ runId: job.runId, jobId: id }, 'ingestion run job started');
       const summary = await services.ingestion.runJob(job, signal);
       if (signal.aborted && summary.error?.startsWith('aborted')) {
         // Its time slice ended or the server is stopping: the run goes on in a fresh job, from the

@@ -16,14 +16,14 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  env = { DATABASE_URL: db.url, TRADING_BOT_API_KEY: BOT_KEY, DATA_DIR: await makeTempDir('quantbase-kill-') };
+  env = { LOG_LEVEL: 'warn', TRADING_BOT_API_KEY: BOT_KEY, DATA_DIR: await makeTempDir('quantbase-kill-') };
   await new MarketDataRepository(db.pool).upsertBars([
     { ticker: 'KIL', timeframe: '1m', timestamp: new Date('2025-03-03T15:00:00Z'), open: 50, high: 50, low: 50, close: 50, volume: 10 },
   ]);
 });
 
 afterAll(async () => {
-  await server?.stop();
+  await server?.kill9();
   await db?.drop();
 });
 
@@ -43,8 +43,8 @@ function place(url: string, body: ReturnType<typeof order>) {
 }
 
 async function restart(): Promise<string> {
-  await server?.stop();
-  server = await startServerProcess(env);
+  await server?.kill9();
+  server = await startServerProcess(db.url, env);
   return server.url;
 }
 

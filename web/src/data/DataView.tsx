@@ -1,5 +1,5 @@
-// Data: the coverage heatmap, ingestion runs with live progress and their per-window logs, and
-// (admin) the refresh / backfill triggers. Runs poll every 2 s while one is running.
+// Data: the coverage heatmap, background jobs, ingestion runs with live progress and their
+// per-window logs, and (admin) the refresh / backfill triggers. Runs poll every 2 s while one is running.
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
@@ -11,6 +11,7 @@ import { Can } from '../auth/session';
 import { useTRPC, type RouterOutputs } from '../trpc';
 import { CoverageHeatmap } from './CoverageHeatmap';
 import { IngestionTriggers } from './IngestionTriggers';
+import { JobsPanel } from './JobsPanel';
 import './data.css';
 
 type Run = RouterOutputs['ingestion']['runs']['runs'][number];
@@ -90,6 +91,7 @@ export default function DataView() {
         <div className="scroll">
           <CoverageHeatmap sessions={Number(sessions)} />
         </div>
+        <JobsPanel />
       </section>
       <section className="data-runs" aria-label="Ingestion">
         <div className="toolbar">
