@@ -35,7 +35,16 @@ function hotRead(call: (caller: Caller, input: QueryInput) => Promise<unknown>, 
 
 export function hotReads(createContext: (opts: { req: Request }) => Context): Router {
   return Router()
-    .get('/api/predictions/latest', hotRead((caller, input) => caller.predictions.latest(input), createContext))
-    .get('/api/market-data/latest', hotRead((caller, input) => caller.marketData.latest(input), createContext))
-    .get('/api/trading/signals', hotRead((caller, input) => caller.trading.signals(input), createContext));
+    .get(
+      '/api/predictions/latest',
+      hotRead((caller, input) => caller.predictions.latest(input), createContext),
+    )
+    .get(
+      '/api/market-data/latest',
+      hotRead((caller, input) => caller.marketData.latest(input), createContext),
+    )
+    .get(
+      '/api/trading/signals',
+      hotRead((caller, input) => caller.trading.signals(input), createContext),
+    );
 }
