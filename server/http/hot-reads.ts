@@ -19,7 +19,7 @@ type QueryInput = never;
 
 function hotRead(call: (caller: Caller, input: QueryInput) => Promise<unknown>, createContext: (opts: { req: Request }) => Context): RequestHandler {
   return async (req, res, next) => {
-    const query = adapterQuery(req.query);
+    const query = req.method === 'GET' ? adapterQuery(req.query) : null; // HEAD: the adapter's answer
     if (!query) return next();
     let output: unknown;
     try {
