@@ -6,8 +6,7 @@
 // its output is sent as the adapter sends it, byte for byte. Anything but success - no key, a
 // missing scope, invalid input, a database error - falls through to the adapter, which calls the
 // procedure again, so every error still comes from one place.
-import { Router, type RequestHandler } from 'express';
-import type { Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { appRouter } from '../router';
 import { createCallerFactory, type Context } from '../trpc';
 import { adapterQuery } from './bar-stream';
