@@ -42,6 +42,11 @@ export class ReadCache {
     private readonly options: ReadCacheOptions = {},
   ) {}
 
+  /** True while cached reads are served: the listener is up, so every change will reach us. */
+  get live(): boolean {
+    return this.listener?.live === true;
+  }
+
   /** Turns caching on (the HTTP server does; CLIs and tests need not). Resolves once it is live. */
   async start(): Promise<void> {
     this.listener ??= listen(this.pool.options, READ_CACHE_CHANNEL, {
@@ -63,7 +68,7 @@ export class ReadCache {
    * `key` must name everything the result depends on (the query and its parameters).
    */
   get<T>(key: string, tables: readonly CachedTable[], load: () => Promise<T>): Promise<T> {
-    if (this.listener?.live !== true) return load();
+    if (!this.live) return load();
     const now = Date.now();
     const cached = this.entries.get(key);
     if (cached && now < cached.until) return cached.value as Promise<T>;

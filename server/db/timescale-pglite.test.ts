@@ -190,6 +190,22 @@ describe('setupTimeSeries with TimescaleDB (PGlite build)', () => {
     expect((await jobs()).filter((j) => j.proc_name === 'policy_refresh_continuous_aggregate')).toHaveLength(1);
   });
 
+  it('notifies the read cache of writes to the hypertables (statement triggers fire on them)', async () => {
+    // PGlite is one connection: listen and write on the pool's only client (a session gets its own notifications).
+    const client = await pool.connect();
+    const changed: string[] = [];
+    client.on('notification', (message) => changed.push(message.payload ?? ''));
+    try {
+      await client.query('LISTEN read_cache_changed');
+      await client.query(`DELETE FROM market_data WHERE ticker = 'NONE'`);
+      await client.query(`UPDATE predictions SET confidence = confidence WHERE ticker = 'NONE'`);
+      await expect.poll(() => [...new Set(changed)].sort(), { timeout: 5000 }).toEqual(['market_data', 'predictions']);
+    } finally {
+      await client.query('UNLISTEN *');
+      client.release();
+    }
+  });
+
   it('app-side maintenance does nothing in TimescaleDB mode', async () => {
     const maintenance = createTimeSeriesMaintenance(pool, mode, { retentionYears: 5 });
     expect(await maintenance.runOnce()).toEqual({ refreshed: false, deletedRows: null });
