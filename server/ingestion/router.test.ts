@@ -3,6 +3,7 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { Principal } from '../auth/principal';
 import { logger } from '../logger';
 import { MarketDataRepository } from '../market-data/repository';
+import { ReadCache } from '../db/read-cache';
 import { appRouter } from '../router';
 import type { Services } from '../services';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
@@ -32,7 +33,7 @@ const repositories = () => ({ repository: new IngestionRepository(db.prisma, db.
 
 function caller(scopes: string[] | null, service = ingestion) {
   const principal: Principal | null = scopes && ({ keyId: 'k', name: 'test', prefix: 'qb_test', scopes: new Set(scopes) } as Principal);
-  return createCaller({ services: { ingestion: service } as unknown as Services, principal, authError: null, requestId: 'r', log: logger });
+  return createCaller({ services: { ingestion: service, readCache: new ReadCache(db.pool) } as unknown as Services, principal, authError: null, requestId: 'r', log: logger });
 }
 
 beforeAll(async () => {
