@@ -43,6 +43,14 @@ afterAll(async () => {
 });
 
 describe('JobQueue', () => {
+  // First, while the database has no pgboss schema yet.
+  it('starts two instances at once on a fresh database (one installs pg-boss, the other waits)', async () => {
+    const q = { name: 'start-race', retryLimit: 0, retryDelay: 1, expireInSeconds: 30 };
+    await Promise.all([instance({ queues: [q] }), instance({ queues: [q] })]);
+    const { rows } = await db.pool.query(`SELECT name FROM pgboss.queue WHERE name LIKE 'start-race%' ORDER BY name`);
+    expect(rows.map((r) => r.name)).toEqual(['start-race', 'start-race-dead']);
+  });
+
   it('retries a failing job with growing delays, then fails it for good into the dead-letter queue', async () => {
     const flaky = { name: 'flaky', retryLimit: 2, retryDelay: 1, expireInSeconds: 30 };
     const queue = await instance({ queues: [flaky] });

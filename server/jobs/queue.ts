@@ -6,6 +6,9 @@ import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { logger, type Logger } from '../logger';
 
+/** Advisory lock key serialising JobQueue.start across instances (any constant not used elsewhere). */
+const JOB_QUEUE_START_LOCK = 72707370;
+
 export interface QueueDefinition {
   name: string;
   /** Attempts after the first; then the job is failed for good and copied to `<name>-dead`. */
@@ -55,7 +58,7 @@ export class JobQueue {
   private started = false;
 
   constructor(
-    pool: pg.Pool,
+    private readonly pool: pg.Pool,
     private readonly options: JobQueueOptions,
   ) {
     this.log = options.log ?? logger;
@@ -71,8 +74,24 @@ export class JobQueue {
     this.boss.on('error', throttledErrorLog(this.log, (options.errorLogIntervalSeconds ?? 30) * 1000));
   }
 
-  /** Installs or migrates the pgboss schema and creates every queue with its dead-letter queue. */
+  /**
+   * Installs or migrates the pgboss schema and creates every queue with its dead-letter queue. One
+   * instance at a time (a session advisory lock): two instances starting together on a fresh
+   * database would both create the schema and the same queues, and one would fail.
+   */
   async start(): Promise<void> {
+    const lock = await this.pool.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [JOB_QUEUE_START_LOCK]);
+      await this.installQueues();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [JOB_QUEUE_START_LOCK]).catch(() => undefined);
+      lock.release();
+    }
+    this.started = true;
+  }
+
+  private async installQueues(): Promise<void> {
     await this.boss.start();
     for (const q of this.definitions.values()) {
       const dead = deadLetterName(q.name);
@@ -87,7 +106,6 @@ export class JobQueue {
         deadLetter: dead,
       });
     }
-    this.started = true;
   }
 
   /** Creates a queue, or brings an existing one's rules up to date (a redeploy with new settings). */

@@ -101,7 +101,7 @@ function startInstance(databaseUrl: string, workDir: string, index: number): { c
   const address = new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`instance ${index} did not start within 60 s`)), 60_000);
-    child.once('exit', (code, signal) => reject(new Error(`instance ${index} exited (${code ?? signal}) during start-up`)));
+    child.once('exit', (code, signal) => reject(new Error(`instance ${index} exited (${code ?? signal}) during start-up:\n${out.slice(-3000)}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const running = /running at http:\/\/(127\.0\.0\.1:\d+)/.exec(out);
