@@ -3,7 +3,7 @@
 // the listening connection is down nothing cached is trusted.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { createTestDatabase, silently, type TestDatabase } from '../testing/db';
 import { AuthRepository } from './repository';
 import { AuthService } from './service';
 
@@ -23,24 +23,13 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** Changes a key behind every cache's back: triggers off for this statement's session. */
-async function silently(sql: string, values: unknown[]) {
-  const client = await db.pool.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    await client.query(sql, values);
-  } finally {
-    await client.query(`RESET session_replication_role`);
-    client.release();
-  }
-}
 
 /** A key stored without any notification, so no in-flight NOTIFY can race the test. */
 async function silentKey(name: string): Promise<{ key: string; id: string }> {
   const key = `qb_${crypto.randomBytes(32).toString('base64url')}`;
   const id = crypto.randomUUID();
   const hash = crypto.createHash('sha256').update(key).digest('hex');
-  await silently(`INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, ARRAY['market:read'])`, [id, name, key.slice(0, 11), hash]);
+  await silently(db.pool, `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, ARRAY['market:read'])`, [id, name, key.slice(0, 11), hash]);
   return { key, id };
 }
 
@@ -49,7 +38,7 @@ describe('AuthService key cache', () => {
     const { key, id } = await silentKey('cached');
     expect((await a.verifyKey(key))?.keyId).toBe(id);
     // Revoked without notifying: instance A still answers from its cache (proof that it caches).
-    await silently(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
+    await silently(db.pool, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
     expect((await a.verifyKey(key))?.keyId).toBe(id);
     // Any change through the normal path notifies every instance, and A refuses (well before the
     // cache's own 30 s bound, which would otherwise be the only way out).
@@ -80,7 +69,7 @@ describe('AuthService key cache', () => {
     try {
       const { key, id } = await silentKey('short-ttl');
       expect(await brief.verifyKey(key)).not.toBeNull();
-      await silently(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
+      await silently(db.pool, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [id]);
       expect(await brief.verifyKey(key)).not.toBeNull(); // still cached
       await new Promise((resolve) => setTimeout(resolve, 1600));
       expect(await brief.verifyKey(key)).toBeNull();
@@ -94,14 +83,14 @@ describe('AuthService key cache', () => {
     expect(await a.verifyKey(key)).not.toBeNull();
     // Cut every listener; notifications sent now would be lost.
     await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'quantbase-listen-api_keys_changed'`);
-    await silently(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [info.id]);
+    await silently(db.pool, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [info.id]);
     // A notices the lost connection and goes to the database, which says revoked.
     await expect.poll(() => a.verifyKey(key), { timeout: 5000, interval: 5 }).toBeNull();
     // Once the listeners are back (they reconnect with backoff), A caches again.
     const servedFromCache = async () => {
       const fresh = await silentKey(`after-outage-${crypto.randomUUID()}`);
       await a.verifyKey(fresh.key);
-      await silently(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [fresh.id]);
+      await silently(db.pool, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [fresh.id]);
       return (await a.verifyKey(fresh.key)) !== null;
     };
     await expect.poll(servedFromCache, { timeout: 5000, interval: 50 }).toBe(true);

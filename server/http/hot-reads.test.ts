@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config';
 import { RegisterModelSchema } from '../models/schema';
 import { createServices, type Services } from '../services';
-import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { createTestDatabase, silently, type TestDatabase } from '../testing/db';
 import { readJson } from '../testing/http';
 import { createApp } from './app';
 
@@ -72,17 +72,6 @@ const latestPredictionIds = async (instance: Instance) =>
 const signalIds = async (instance: Instance) =>
   (await getJson(instance, '/api/trading/signals?ticker=SPY')).signals.map((s: { predictionId: string }) => s.predictionId);
 
-/** Changes rows behind every cache's back: triggers (and so notifications) off for this statement. */
-async function silently(sql: string, values: unknown[] = []) {
-  const client = await db.pool.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    await client.query(sql, values);
-  } finally {
-    await client.query(`RESET session_replication_role`);
-    client.release();
-  }
-}
 
 /** Runs `write`, then waits until `instance`'s cache has taken a notification about `table`. */
 async function notifiedOf<T>(instance: Instance, table: string, write: () => Promise<T>): Promise<T> {
@@ -126,7 +115,7 @@ afterAll(async () => {
 describe('hot reads from the read cache', () => {
   it('serves from memory: a change that notifies nobody is not seen', async () => {
     expect(await latestClose(a)).toBe(100);
-    await silently(`UPDATE market_data SET close = 111, high = 1000 WHERE ticker = 'SPY' AND timeframe = '1h'`);
+    await silently(db.pool, `UPDATE market_data SET close = 111, high = 1000 WHERE ticker = 'SPY' AND timeframe = '1h'`);
     expect(await latestClose(a)).toBe(100); // cached (proof that it caches)
     // Any statement on the table notifies every instance, which then reads the database again.
     await notifiedOf(a, 'market_data', () => db.pool.query(`DELETE FROM market_data WHERE ticker = 'NOTHING'`));
@@ -175,13 +164,13 @@ describe('hot reads from the read cache', () => {
     await expect.poll(() => a.services.readCache.live, { timeout: 5000, interval: 5 }).toBe(false);
     // Notifications sent now would be lost: reads go to the database.
     for (const close of [222, 250]) {
-      await silently(`UPDATE market_data SET close = $1 WHERE ticker = 'SPY' AND timeframe = '1h'`, [close]);
+      await silently(db.pool, `UPDATE market_data SET close = $1 WHERE ticker = 'SPY' AND timeframe = '1h'`, [close]);
       expect(await latestClose(a)).toBe(close);
     }
     // Back (reconnected with backoff): cached again, so a silent change is not seen.
     await expect.poll(() => a.services.readCache.live, { timeout: 5000, interval: 20 }).toBe(true);
     expect(await latestClose(a)).toBe(250);
-    await silently(`UPDATE market_data SET close = 333 WHERE ticker = 'SPY' AND timeframe = '1h'`);
+    await silently(db.pool, `UPDATE market_data SET close = 333 WHERE ticker = 'SPY' AND timeframe = '1h'`);
     expect(await latestClose(a)).toBe(250);
   });
 

@@ -38,3 +38,15 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs one statement behind every cache's back: triggers (and so their notifications) off for it. */
+export async function silently(pool: pg.Pool, sql: string, values: unknown[] = []): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SET session_replication_role = replica`);
+    await client.query(sql, values);
+  } finally {
+    await client.query(`RESET session_replication_role`);
+    client.release();
+  }
+}
