@@ -18,26 +18,23 @@ const CONNECTION_FAILURE_MESSAGES = /connect(ion)? (timeout|terminated)|timeout 
 
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable; retry shortly';
 
-/** The SQLSTATE, Node or Prisma code of an error, looking through wrappers (`cause`). */
-export function errorCode(error: unknown): string | undefined {
-  const e = error as { code?: unknown; cause?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
-  // A database error Prisma has no code of its own for (P2039, "database error") carries the
-  // SQLSTATE in its driver adapter's error (a NUL byte in a text column is 22021): the precise one.
-  const adapterCode = e?.meta?.driverAdapterError?.cause ? errorCode(e.meta.driverAdapterError.cause) : undefined;
-  if (adapterCode) return adapterCode;
-  if (typeof e?.code === 'string') return e.code;
-  if (typeof e?.originalCode === 'string') return e.originalCode;
-  return e?.cause ? errorCode(e.cause) : undefined;
-}
-
-/** Every code along an error's wrappers: `cause`, and the driver error inside a Prisma error's `meta`. */
+/**
+ * Every code along an error's wrappers, the most precise first: the driver error inside a Prisma
+ * error's `meta` (a database error Prisma has no code of its own for, P2039, carries the SQLSTATE
+ * there: a NUL byte in a text column is 22021), then the error's own code, then its `cause`.
+ */
 function codesAlong(error: unknown, codes: string[] = [], depth = 0): string[] {
   const e = error as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } } | null;
   if (!e || typeof e !== 'object' || depth > 5) return codes;
+  codesAlong(e.meta?.driverAdapterError, codes, depth + 1);
   for (const code of [e.code, e.originalCode]) if (typeof code === 'string') codes.push(code);
   codesAlong(e.cause, codes, depth + 1);
-  codesAlong(e.meta?.driverAdapterError, codes, depth + 1);
   return codes;
+}
+
+/** The SQLSTATE, Node or Prisma code of an error, looking through wrappers. */
+export function errorCode(error: unknown): string | undefined {
+  return codesAlong(error)[0];
 }
 
 /** True when `error` says the database cannot be reached (as opposed to refusing one statement). */
