@@ -9,12 +9,12 @@ import { DatasetRepository, DatasetRowRepository, seriesQuery } from '../../serv
 import { DatasetExportQuerySchema } from '../../server/datasets/schema';
 import { DatasetService } from '../../server/datasets/service';
 import type { PrismaClient } from '../../server/db/generated/client';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
 import { FEATURE_COLUMNS } from '../../server/features/indicators';
 import { FeatureRepository } from '../../server/features/repository';
 import { FeatureService } from '../../server/features/service';
 import { MarketDataRepository } from '../../server/market-data/repository';
 import { ModelRepository } from '../../server/models/repository';
+import { twoYearsOfMinuteBars, withScratchTicker } from './scratch-series';
 
 const BENCH_TICKER = 'ZZDATASET';
 /** Exports / COPYs timed, alternating; the median of each is reported. */
@@ -36,16 +36,9 @@ export interface DatasetBenchResult {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function benchDatasetExport(handles: { pool: pg.Pool; prisma: PrismaClient }): Promise<DatasetBenchResult> {
-  const spy = DEMO_TICKERS.find((t) => t.ticker === 'SPY')!;
-  const bars = simulateMinuteBars({ ...spy, ticker: BENCH_TICKER }, sessionsBetween('2023-01-01', '2024-12-31'), 7);
+  const bars = twoYearsOfMinuteBars(BENCH_TICKER, 7);
   const marketData = new MarketDataRepository(handles.pool);
-  const cleanUp = async () => {
-    await handles.pool.query(`DELETE FROM features WHERE ticker = $1`, [BENCH_TICKER]);
-    await handles.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [BENCH_TICKER]);
-    await handles.pool.query(`VACUUM (ANALYZE) features, market_data`);
-  };
-  await cleanUp();
-  try {
+  return withScratchTicker(handles.pool, BENCH_TICKER, async () => {
     await marketData.upsertBars(bars);
     await new FeatureService(new FeatureRepository(handles.pool), marketData).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
     await handles.pool.query(`VACUUM (ANALYZE) features, market_data`);
@@ -96,7 +89,5 @@ export async function benchDatasetExport(handles: { pool: pg.Pool; prisma: Prism
       copyMs,
       megabytes: last.bytes / 1024 / 1024,
     };
-  } finally {
-    await cleanUp();
-  }
+  });
 }

@@ -2,10 +2,10 @@
 // regular-session bars (~196k) in under 10 s. Works on its own ticker and removes it afterwards,
 // so it can run on a database holding real data.
 import type pg from 'pg';
-import { DEMO_TICKERS, sessionsBetween, simulateMinuteBars } from '../../server/demo/market-simulator';
 import { MarketDataRepository } from '../../server/market-data/repository';
 import { FeatureRepository } from '../../server/features/repository';
 import { FeatureService, type ComputeResult } from '../../server/features/service';
+import { twoYearsOfMinuteBars, withScratchTicker } from './scratch-series';
 
 export interface FeatureBenchResult {
   bars: number;
@@ -20,23 +20,17 @@ const FEATURE_BENCH_TARGET_MS = 10_000;
 const BENCH_TICKER = 'ZZFEATBENCH';
 
 export async function benchFeatures(handles: { pool: pg.Pool }): Promise<FeatureBenchResult> {
-  const spy = DEMO_TICKERS.find((t) => t.ticker === 'SPY')!;
-  const bars = simulateMinuteBars({ ...spy, ticker: BENCH_TICKER }, sessionsBetween('2023-01-01', '2024-12-31'), 42);
-  const cleanUp = async () => {
-    await handles.pool.query(`DELETE FROM features WHERE ticker = $1`, [BENCH_TICKER]);
-    await handles.pool.query(`DELETE FROM market_data WHERE ticker = $1`, [BENCH_TICKER]);
-    // A short-lived bench never sees autovacuum: without this, repeated runs slow down on dead rows.
-    await handles.pool.query(`VACUUM (ANALYZE) features, market_data`);
-  };
-  await cleanUp();
-  try {
+  const bars = twoYearsOfMinuteBars(BENCH_TICKER, 42);
+  return withScratchTicker(handles.pool, BENCH_TICKER, async () => {
     const started = performance.now();
     const marketData = new MarketDataRepository(handles.pool);
     await marketData.upsertBars(bars);
     const storeBarsMs = performance.now() - started;
-    const compute = await new FeatureService(new FeatureRepository(handles.pool), marketData).computeFeatures({ ticker: BENCH_TICKER, timeframe: '1m', full: true });
+    const compute = await new FeatureService(new FeatureRepository(handles.pool), marketData).computeFeatures({
+      ticker: BENCH_TICKER,
+      timeframe: '1m',
+      full: true,
+    });
     return { bars: bars.length, storeBarsMs, compute, targetMs: FEATURE_BENCH_TARGET_MS };
-  } finally {
-    await cleanUp();
-  }
+  });
 }
