@@ -6,7 +6,7 @@
 // its output is sent as the adapter sends it, byte for byte. Anything but success - no key, a
 // missing scope, invalid input, a database error - falls through to the adapter, which calls the
 // procedure again, so every error still comes from one place.
-import { Router, type Request, type RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { appRouter } from '../router';
 import { createCallerFactory, type Context } from '../trpc';
 import { adapterQuery } from './bar-stream';
@@ -18,7 +18,7 @@ type QueryInput = never;
 
 function hotRead(call: (caller: Caller, input: QueryInput) => Promise<unknown>, createContext: (opts: { req: Request }) => Context): RequestHandler {
   return async (req, res, next) => {
-    const query = req.method === 'GET' ? adapterQuery(req.query) : null; // HEAD: the adapter's answer
+    const query = adapterQuery(req.query);
     if (!query) return next();
     let output: unknown;
     try {
@@ -32,18 +32,15 @@ function hotRead(call: (caller: Caller, input: QueryInput) => Promise<unknown>, 
   };
 }
 
-export function hotReads(createContext: (opts: { req: Request }) => Context): Router {
-  return Router()
-    .get(
-      '/api/predictions/latest',
-      hotRead((caller, input) => caller.predictions.latest(input), createContext),
-    )
-    .get(
-      '/api/market-data/latest',
-      hotRead((caller, input) => caller.marketData.latest(input), createContext),
-    )
-    .get(
-      '/api/trading/signals',
-      hotRead((caller, input) => caller.trading.signals(input), createContext),
-    );
+/** One lookup by path (not a router: its matching was a share of each read); GET only (HEAD: the adapter). */
+export function hotReads(createContext: (opts: { req: Request }) => Context): RequestHandler {
+  const routes = new Map<string, RequestHandler>([
+    ['/api/predictions/latest', hotRead((caller, input) => caller.predictions.latest(input), createContext)],
+    ['/api/market-data/latest', hotRead((caller, input) => caller.marketData.latest(input), createContext)],
+    ['/api/trading/signals', hotRead((caller, input) => caller.trading.signals(input), createContext)],
+  ]);
+  return (req, res, next) => {
+    const route = req.method === 'GET' ? routes.get(req.path) : undefined;
+    return route ? route(req, res, next) : next();
+  };
 }
