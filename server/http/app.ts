@@ -83,7 +83,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
     const r = req as AuthenticatedRequest;
     return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: req.id, log: req.log };
   };
-  app.use(hotReads(createContext)); // first: the bots' most frequent requests
+  app.use(hotReads(createContext, services.readCache)); // first: the bots' most frequent requests
 
   app.use('/auth', authRoutes(services.auth));
   app.use('/trpc', jsonBody(config.BODY_LIMIT), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));
