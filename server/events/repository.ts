@@ -27,28 +27,34 @@ interface EventRow {
 
 const toFeedEvent = (row: EventRow): FeedEvent => ({ ...row, createdAt: row.createdAt.toISOString() });
 
+/**
+ * Appends `events` inside the caller's open transaction on `tx`, as its LAST statement (the lock is
+ * held until COMMIT: anything after it delays every other writer). Returns their ids, in order.
+ * A function too, for repositories that write their own rows and their events in one transaction.
+ */
+export async function appendEventsInTransaction(tx: Queryable, events: readonly NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...APPEND_LOCK]);
+  const { rows } = await tx.query<{ ids: string[] }>(
+    `WITH inserted AS (
+       INSERT INTO events (topic, name, ticker, timeframe, payload)
+       SELECT e.value->>'topic', e.value->>'name', e.value->>'ticker', e.value->>'timeframe', e.value->'payload'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)
+       ORDER BY e.n
+       RETURNING id
+     )
+     SELECT array_agg(id::text ORDER BY id) AS ids, pg_notify('${EVENTS_CHANNEL}', max(id)::text) FROM inserted`,
+    [JSON.stringify(events.map((e) => ({ topic: e.topic, name: e.name, ticker: e.ticker ?? null, timeframe: e.timeframe ?? null, payload: e.payload })))],
+  );
+  return rows[0]!.ids;
+}
+
 export class EventRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  /**
-   * Appends `events` inside the caller's open transaction on `tx`, as its LAST statement (the lock is
-   * held until COMMIT: anything after it delays every other writer). Returns their ids, in order.
-   */
-  async appendInTransaction(tx: Queryable, events: readonly NewEvent[]): Promise<string[]> {
-    if (events.length === 0) return [];
-    await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...APPEND_LOCK]);
-    const { rows } = await tx.query<{ ids: string[] }>(
-      `WITH inserted AS (
-         INSERT INTO events (topic, name, ticker, timeframe, payload)
-         SELECT e.value->>'topic', e.value->>'name', e.value->>'ticker', e.value->>'timeframe', e.value->'payload'
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)
-         ORDER BY e.n
-         RETURNING id
-       )
-       SELECT array_agg(id::text ORDER BY id) AS ids, pg_notify('${EVENTS_CHANNEL}', max(id)::text) FROM inserted`,
-      [JSON.stringify(events.map((e) => ({ topic: e.topic, name: e.name, ticker: e.ticker ?? null, timeframe: e.timeframe ?? null, payload: e.payload })))],
-    );
-    return rows[0]!.ids;
+  /** See appendEventsInTransaction: the LAST statement of the caller's transaction. */
+  appendInTransaction(tx: Queryable, events: readonly NewEvent[]): Promise<string[]> {
+    return appendEventsInTransaction(tx, events);
   }
 
   /** Appends in a transaction of its own (a write that is nothing but the event). */
