@@ -89,11 +89,12 @@ describe('event feed storage', () => {
     expect(await repository.latestId()).toBe('0');
   });
 
-  it('prunes by age', async () => {
-    await repository.append([bar('SPY', 1), bar('SPY', 2)]);
-    await db.pool.query(`UPDATE events SET created_at = now() - interval '2 days' WHERE payload->>'n' = '1'`);
-    expect(await repository.prune(new Date(Date.now() - 86_400_000))).toBe(1);
-    expect((await repository.after('0')).map((e) => e.payload)).toEqual([{ n: 2 }]);
+  it('prunes by age, as a prefix of the feed', async () => {
+    await repository.append([bar('SPY', 1), bar('SPY', 2), bar('SPY', 3), bar('SPY', 4)]);
+    // n=2 is old (a long transaction's event is stamped at its start): n=1 goes with it, n=3 and 4 stay.
+    await db.pool.query(`UPDATE events SET created_at = now() - interval '2 days' WHERE payload->>'n' = '2'`);
+    expect(await repository.prune(new Date(Date.now() - 86_400_000))).toBe(2);
+    expect((await repository.after('0')).map((e) => e.payload)).toEqual([{ n: 3 }, { n: 4 }]);
   });
 });
 

@@ -88,9 +88,13 @@ export class EventRepository {
     return rows[0]!.id;
   }
 
-  /** Deletes events older than `before`; returns how many. */
+  /**
+   * Deletes events older than `before`, as a prefix of the feed (every id up to the newest old
+   * one), so "an id below the oldest kept one was pruned" holds even for a long transaction's event
+   * stamped earlier than its neighbours. Returns how many.
+   */
   async prune(before: Date): Promise<number> {
-    const { rowCount } = await this.pool.query('DELETE FROM events WHERE created_at < $1', [before]);
+    const { rowCount } = await this.pool.query('DELETE FROM events WHERE id <= (SELECT max(id) FROM events WHERE created_at < $1)', [before]);
     return rowCount ?? 0;
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IngestionRepository } from '../ingestion/repository';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Bar } from '../market-data/schema';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
@@ -15,6 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 beforeEach(() => db.pool.query('TRUNCATE market_data, events'));
+
 
 const T0 = Date.UTC(2025, 6, 1, 13, 30);
 const bar = (ticker: string, minute: number, close = 500 + minute): Bar => ({
@@ -57,5 +59,29 @@ describe('bar.upserted publication', () => {
   it('publishes nothing when the batch is refused', async () => {
     await expect(bars.upsertBars([bar('SPY', 0), { ...bar('SPY', 1), low: 600 }])).rejects.toThrow(/bar 1/);
     expect(await events.latestId()).toBe('0');
+  });
+});
+
+describe('ingestion.progress publication', () => {
+  it('publishes each completed window with the run counters after it', async () => {
+    const ingestion = new IngestionRepository(db.prisma, db.pool);
+    const [jan, feb] = [new Date('2025-01-01T05:00:00Z'), new Date('2025-02-01T05:00:00Z')];
+    const run = await ingestion.createRun({ kind: 'backfill', tickers: ['SPY'], timeframes: ['1m'], fromDate: jan, toDate: feb, windowsTotal: 2 });
+    const log = await ingestion.startWindow({ runId: run.id, ticker: 'SPY', timeframe: '1m', start: jan, end: feb });
+    await ingestion.completeWindow(log, run.id, { status: 'SUCCESS', rowsIngested: 100, attempts: 1, errorMessage: null }, { windowsDone: 1, bars: 100 });
+    const feed = await events.after('0', { topics: ['ingestion'] });
+    expect(feed).toHaveLength(1);
+    expect(feed[0]).toMatchObject({ name: 'ingestion.progress', ticker: 'SPY', timeframe: '1m' });
+    expect(feed[0]!.payload).toEqual({
+      runId: run.id,
+      logId: log,
+      status: 'SUCCESS',
+      rowsIngested: 100,
+      from: jan.toISOString(),
+      to: feb.toISOString(),
+      windowsTotal: 2,
+      windowsDone: 1,
+      windowsFailed: 0,
+    });
   });
 });
