@@ -10,7 +10,11 @@ export interface EventFeedSettings {
   retentionHours: number;
 }
 
-export type Resumed = { kind: 'resumed'; unsubscribe: () => void } | { kind: 'reset'; unsubscribe: () => void; latestId: string };
+export interface FeedReader {
+  onEvent(event: FeedEvent): void;
+  /** The resume point was pruned: what the reader holds may be stale; events after `latestId` follow. */
+  onReset(latestId: string): void;
+}
 
 export class EventFeed {
   private stopping = new AbortController();
@@ -39,17 +43,17 @@ export class EventFeed {
 
   /**
    * Live events matching `filter`. With `lastEventId`, first every stored event after it, each
-   * exactly once: unless events after it were pruned (the id is below the oldest kept one minus one,
-   * or ahead of the feed: a reader from another database), then the reader is told to start over
-   * (`reset`, with the current end of the feed) and gets live events from now on.
+   * exactly once - unless events after it were pruned (it is below the oldest kept id minus one) or
+   * it is ahead of the feed (an id from another database): then `onReset` comes first, and the
+   * events after the current end of the feed follow. Returns the unsubscribe function.
    */
-  async subscribe(filter: EventFilter, handler: (event: FeedEvent) => void, lastEventId?: string): Promise<Resumed> {
-    if (lastEventId === undefined) return { kind: 'resumed', unsubscribe: this.hub.subscribe(filter, handler) };
+  async subscribe(filter: EventFilter, reader: FeedReader, lastEventId?: string): Promise<() => void> {
+    if (lastEventId === undefined) return this.hub.subscribe(filter, (e) => reader.onEvent(e));
     const [oldest, latest] = await Promise.all([this.repository.oldestId(), this.repository.latestId()]);
     const from = BigInt(lastEventId);
     const lost = (oldest !== '0' && from < BigInt(oldest) - 1n) || from > BigInt(latest);
-    if (lost) return { kind: 'reset', latestId: latest, unsubscribe: await this.hub.subscribeFrom(latest, filter, handler) };
-    return { kind: 'resumed', unsubscribe: await this.hub.subscribeFrom(lastEventId, filter, handler) };
+    if (lost) reader.onReset(latest);
+    return this.hub.subscribeFrom(lost ? latest : lastEventId, filter, (e) => reader.onEvent(e));
   }
 
   /** Deletes what is older than the retention window; returns how many. */

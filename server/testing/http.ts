@@ -15,8 +15,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+/** `shared`: a second instance on another server's database (not dropped on close), as a cluster would run. */
+export async function startTestServer(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestServer> {
+  const db = shared ?? (await createTestDatabase());
   const config: AppConfig = loadConfig({ RATE_LIMIT_STORE: 'postgres', ...env });
   const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
   await services.auth.startKeyCache();
@@ -38,7 +39,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await new Promise((resolve) => server.close(resolve));
       await app.close();
       await services.auth.stopKeyCache();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }
