@@ -16,6 +16,8 @@ export interface FeedReader {
   onReset(latestId: string): void;
 }
 
+export type StreamItem = { kind: 'event'; event: FeedEvent } | { kind: 'reset'; latestId: string };
+
 export class EventFeed {
   private stopping = new AbortController();
 
@@ -54,6 +56,36 @@ export class EventFeed {
     const lost = (oldest !== '0' && from < BigInt(oldest) - 1n) || from > BigInt(latest);
     if (lost) reader.onReset(latest);
     return this.hub.subscribeFrom(lost ? latest : lastEventId, filter, (e) => reader.onEvent(e));
+  }
+
+  /**
+   * `subscribe` as an async iterable (tRPC subscriptions): events as they come, buffered while the
+   * consumer is busy; ends when `signal` aborts or the feed stops.
+   */
+  async *stream(filter: EventFilter, lastEventId: string | undefined, signal: AbortSignal): AsyncGenerator<StreamItem> {
+    const buffered: StreamItem[] = [];
+    let wake: (() => void) | null = null;
+    const push = (item: StreamItem) => {
+      buffered.push(item);
+      wake?.();
+    };
+    const stop = () => wake?.();
+    const done = () => signal.aborted || this.stopped.aborted;
+    signal.addEventListener('abort', stop);
+    this.stopped.addEventListener('abort', stop);
+    const unsubscribe = await this.subscribe(filter, { onEvent: (event) => push({ kind: 'event', event }), onReset: (latestId) => push({ kind: 'reset', latestId }) }, lastEventId);
+    try {
+      while (!done()) {
+        const item = buffered.shift();
+        if (item) yield item;
+        else await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      unsubscribe();
+      signal.removeEventListener('abort', stop);
+      this.stopped.removeEventListener('abort', stop);
+    }
   }
 
   /** Deletes what is older than the retention window; returns how many. */
