@@ -1,6 +1,7 @@
 // The change feed as the rest of the server uses it: this process's hub (SSE streams and the SPA's
 // subscriptions subscribe here) and the feed's rules: how long events are kept, and what a reader
 // resuming from an id that fell out of that window gets (a reset, never a silent gap).
+import { setMaxListeners } from 'node:events';
 import type { EventHub } from './hub';
 import type { EventRepository } from './repository';
 import type { EventFilter, FeedEvent } from './schema';
@@ -18,8 +19,15 @@ export interface FeedReader {
 
 export type StreamItem = { kind: 'event'; event: FeedEvent } | { kind: 'reset'; latestId: string };
 
+/** Every open stream listens on it: no listener cap (Node warns past 10). */
+function streamsSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export class EventFeed {
-  private stopping = new AbortController();
+  private stopping = streamsSignal();
 
   constructor(
     readonly hub: EventHub,
@@ -28,7 +36,7 @@ export class EventFeed {
   ) {}
 
   start(): Promise<void> {
-    if (this.stopping.signal.aborted) this.stopping = new AbortController();
+    if (this.stopping.signal.aborted) this.stopping = streamsSignal();
     return this.hub.start();
   }
 
@@ -73,7 +81,11 @@ export class EventFeed {
     const done = () => signal.aborted || this.stopped.aborted;
     signal.addEventListener('abort', stop);
     this.stopped.addEventListener('abort', stop);
-    const unsubscribe = await this.subscribe(filter, { onEvent: (event) => push({ kind: 'event', event }), onReset: (latestId) => push({ kind: 'reset', latestId }) }, lastEventId);
+    const unsubscribe = await this.subscribe(
+      filter,
+      { onEvent: (event) => push({ kind: 'event', event }), onReset: (latestId) => push({ kind: 'reset', latestId }) },
+      lastEventId,
+    );
     try {
       while (!done()) {
         const item = buffered.shift();
