@@ -67,6 +67,15 @@ const envSchema = z.object({
   REFRESH_TIMEFRAMES: optionalString,
   /** Cron patterns in America/New_York, ';'-separated; ticks on non-trading days are skipped. */
   REFRESH_CRON: z.string().trim().min(1).default('*/5 4-19 * * 1-5; 10 20 * * 1-5'),
+  // Live streams (server/events, GET /api/stream, the SPA's subscriptions)
+  /** Hours the change feed keeps events: a stream resuming with Last-Event-ID within it loses nothing. */
+  EVENTS_RETENTION_HOURS: z.coerce.number<number>().positive().max(24 * 90).default(24),
+  /** Channels one GET /api/stream may name. */
+  STREAM_MAX_CHANNELS: z.coerce.number<number>().int().min(1).max(1000).default(20),
+  /** Open streams per API key (or session) on one instance; one more is refused with 429. */
+  STREAM_MAX_CONNECTIONS_PER_KEY: z.coerce.number<number>().int().min(1).max(10_000).default(5),
+  /** Seconds between heartbeat comments on an idle stream (proxies cut silent connections). */
+  STREAM_HEARTBEAT_SECONDS: z.coerce.number<number>().min(0.1).max(300).default(15),
 });
 
 export type AppConfig = z.infer<typeof envSchema> & { dataDir: string };

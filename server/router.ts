@@ -1,6 +1,7 @@
 // The root router: every domain router merged in one place. Its type is what the SPA imports.
 import { authRouter } from './auth/router';
 import { datasetsRouter } from './datasets/router';
+import { eventsRouter } from './events/router';
 import { featuresRouter } from './features/router';
 import { healthRouter } from './health/router';
 import { ingestionRouter } from './ingestion/router';
@@ -14,6 +15,7 @@ import { router } from './trpc';
 export const appRouter = router({
   auth: authRouter,
   datasets: datasetsRouter,
+  events: eventsRouter,
   features: featuresRouter,
   health: healthRouter,
   ingestion: ingestionRouter,

@@ -9,7 +9,9 @@ import { loadConfig, type AppConfig } from './config';
 import type { Database } from './db/database';
 import { primaryOnly } from './db/read-router';
 import { ReadCache } from './db/read-cache';
+import { EventHub } from './events/hub';
 import { EventRepository } from './events/repository';
+import { EventFeed } from './events/service';
 import { FeatureRepository } from './features/repository';
 import { FeatureService } from './features/service';
 import { SystemMetricsRepository } from './health/metrics-repository';
@@ -72,6 +74,8 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     /** Whether PostgreSQL answers; the HTTP layer fails fast while it does not. */
     databaseAvailability: db.availability,
     datasets: new DatasetService(repositories.datasetRows, repositories.datasets, repositories.models),
+    /** The change feed: this process's hub, started and stopped with the server (server/main.ts). */
+    events: new EventFeed(new EventHub(repositories.events, db.pool.options), repositories.events, { retentionHours: config.EVENTS_RETENTION_HOURS }),
     features,
     health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries, db.reads ?? primaryOnly(db.pool)),
     ingestion: new IngestionService({

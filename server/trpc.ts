@@ -33,6 +33,9 @@ const t = initTRPC
   .meta<OpenApiMeta<ProcedureMeta>>()
   .create({
     transformer: superjson,
+    // Subscriptions (server/events/router.ts): a ping keeps proxies from cutting an idle stream, and
+    // a client that hears nothing for 3 pings reconnects (resuming from its last event id).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       return { ...shape, ...errorBody(error), data: { ...shape.data, stack: undefined } };
     },

@@ -89,11 +89,12 @@ describe('event feed storage', () => {
     expect(await repository.latestId()).toBe('0');
   });
 
-  it('prunes by age', async () => {
-    await repository.append([bar('SPY', 1), bar('SPY', 2)]);
-    await db.pool.query(`UPDATE events SET created_at = now() - interval '2 days' WHERE payload->>'n' = '1'`);
-    expect(await repository.prune(new Date(Date.now() - 86_400_000))).toBe(1);
-    expect((await repository.after('0')).map((e) => e.payload)).toEqual([{ n: 2 }]);
+  it('prunes by age, as a prefix of the feed', async () => {
+    await repository.append([bar('SPY', 1), bar('SPY', 2), bar('SPY', 3), bar('SPY', 4)]);
+    // n=2 is old (a long transaction's event is stamped at its start): n=1 goes with it, n=3 and 4 stay.
+    await db.pool.query(`UPDATE events SET created_at = now() - interval '2 days' WHERE payload->>'n' = '2'`);
+    expect(await repository.prune(new Date(Date.now() - 86_400_000))).toBe(2);
+    expect((await repository.after('0')).map((e) => e.payload)).toEqual([{ n: 3 }, { n: 4 }]);
   });
 });
 
@@ -110,7 +111,28 @@ describe('event hub', () => {
     await until(() => got[0]!.length === 3 && got[1]!.length === 1 && got[2]!.length === 1);
     expect(got[0]!.map((e) => e.name)).toEqual(['bar.upserted', 'bar.upserted', 'order.filled']);
     expect(got[1]![0]).toMatchObject({ ticker: 'QQQ', payload: { n: 2 } });
+    // Delivered from the notifications' payloads (no read), exactly as the table holds them.
+    expect(got[0]).toEqual(await repository.after('0'));
     await Promise.all(hubs.map((h) => h.stop()));
+  });
+
+  it('reads the table when a notification does not follow on (a rolled-back append left a gap, a batch too large to carry)', async () => {
+    const hub = new EventHub(repository, db.pool.options);
+    await hub.start();
+    const got: FeedEvent[] = [];
+    hub.subscribe({}, (e) => got.push(e));
+    const client = await db.pool.connect();
+    await client.query('BEGIN');
+    await repository.appendInTransaction(client, [bar('SPY', 0)]);
+    await client.query('ROLLBACK');
+    client.release();
+    await repository.append([bar('SPY', 1)]);
+    // ~200 events of ~60 bytes: over NOTIFY's 8000-byte cap, so only the newest id is sent.
+    await repository.append(Array.from({ length: 200 }, (_, i) => bar('QQQ', 2 + i)));
+    await repository.append([bar('SPY', 202)]);
+    await until(() => got.length === 202);
+    expect(got).toEqual(await repository.after('0'));
+    await hub.stop();
   });
 
   it('catches up on what was appended while its listener was down', async () => {

@@ -1,6 +1,8 @@
 // One per process: follows the change feed and fans events out to in-process subscribers (SSE
-// clients, the SPA's subscriptions, webhook dispatch). It LISTENs on the feed's channel and, on every
-// notification, reads the rows after the last id it delivered, so a notification lost while the
+// clients, the SPA's subscriptions, webhook dispatch). It LISTENs on the feed's channel. A
+// notification carrying events that follow straight on from the last id it delivered is delivered
+// as is (no read: the latency of a bare NOTIFY); any other (a gap, a large batch sent as an id only,
+// a read still running) makes it read the rows after that id, so a notification lost while the
 // listener was down costs nothing: the next one (or the reconnect) catches up from the table.
 import type pg from 'pg';
 import { listen, type NotificationListener } from '../db/notifications';
@@ -35,7 +37,7 @@ export class EventHub {
     if (this.listener) return;
     this.cursor = await this.repository.latestId();
     this.listener = listen(this.connection, EVENTS_CHANNEL, {
-      onNotify: () => void this.pump(),
+      onNotify: (payload) => this.onNotify(payload),
       // Back from an outage: whatever was appended meanwhile is in the table.
       onLiveChange: (live) => live && void this.pump(),
     });
@@ -88,6 +90,18 @@ export class EventHub {
     replaying = false;
     held.forEach(deliver);
     return unsubscribe;
+  }
+
+  private onNotify(payload: string): void {
+    const events = payload.startsWith('[') ? (JSON.parse(payload) as FeedEvent[]) : null;
+    if (this.pumping || !events || events.length === 0 || BigInt(events[0]!.id) !== BigInt(this.cursor) + 1n) {
+      void this.pump();
+      return;
+    }
+    for (const event of events) {
+      this.cursor = event.id;
+      this.dispatch({ ...event, createdAt: new Date(event.createdAt).toISOString() });
+    }
   }
 
   /** Reads and delivers everything after the cursor; one pass at a time, re-run if asked meanwhile. */

@@ -13,6 +13,27 @@ export interface NewEvent {
   payload: Record<string, unknown>;
 }
 
+/**
+ * `bar.upserted`: one per series per write, for the bars that write inserted or changed. `timestamp`
+ * and the prices are the series' newest written bar (what a chart needs to move its last candle);
+ * `earliest` and `count` say how much else changed (a chart refetches when `earliest` is older than
+ * its last candle). Times ISO-8601 UTC.
+ */
+export interface BarUpsertedPayload {
+  timestamp: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  earliest: string;
+  count: number;
+}
+
+export function barUpserted(ticker: string, timeframe: string, payload: BarUpsertedPayload): NewEvent {
+  return { topic: 'bar', name: 'bar.upserted', ticker, timeframe, payload: { ...payload } };
+}
+
 /** An event as stored. `id` increases in commit order (a decimal string: the column is bigint). */
 export interface FeedEvent {
   id: string;

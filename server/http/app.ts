@@ -20,6 +20,7 @@ import { streamedBarReads } from './bar-stream';
 import { failFastWhileDatabaseDown, retryAfterOn503 } from './database-gate';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
+import { eventStreamRoute, type StreamLimits } from './event-stream';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
 import { hotReads } from './hot-reads';
@@ -34,7 +35,7 @@ const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');
 export interface AppOptions {
   services: Services;
   pool: pg.Pool;
-  config: Pick<AppConfig, 'RATE_LIMITS' | 'RATE_LIMIT_STORE' | 'CORS_ORIGINS' | 'BODY_LIMIT'>;
+  config: Pick<AppConfig, 'RATE_LIMITS' | 'RATE_LIMIT_STORE' | 'CORS_ORIGINS' | 'BODY_LIMIT'> & StreamLimits;
 }
 
 export const openApiDocument = generateOpenApiDocument(appRouter, {
@@ -94,6 +95,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use('/api/docs', docsRoutes());
   app.use(streamedBarReads(services));
   app.use(datasetExportRoute(services));
+  app.use(eventStreamRoute(services, config));
   app.use('/api', jsonBody(config.BODY_LIMIT), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DataIngestionLog, IngestionRun, IngestionStatus, Prisma, PrismaClient } from '../db/generated/client';
+import { withTransaction } from '../db/transaction';
+import { appendEventsInTransaction } from '../events/repository';
 import type { Timeframe } from '../market-data/schema';
 import { sleep } from './pacing';
 import { POLYGON_SOURCE } from './polygon';
@@ -158,17 +160,40 @@ export class IngestionRepository {
     return id;
   }
 
-  /** Closes a window's log row and adds it to its run's counters, in one statement. */
+  /**
+   * Closes a window's log row and adds it to its run's counters, in one statement, and publishes
+   * `ingestion.progress` (the window's outcome and the run's counters) in the same transaction.
+   */
   async completeWindow(logId: string, runId: string, outcome: WindowOutcome, delta: RunProgressDelta): Promise<void> {
-    await this.pool.query(
-      `WITH closed AS (
-         UPDATE data_ingestion_logs
-         SET status = $7::"IngestionStatus", rows_ingested = $8, attempts = $9, error_message = $10, completed_at = now()
-         WHERE id = $11
-       )
-       UPDATE ingestion_runs SET ${PROGRESS_SET} WHERE id = $1`,
-      [runId, ...progressParams(delta), outcome.status, outcome.rowsIngested, outcome.attempts, outcome.errorMessage, logId],
-    );
+    await withTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<{ ticker: string; timeframe: string; from: Date; to: Date; windowsTotal: number; windowsDone: number; windowsFailed: number }>(
+        `WITH closed AS (
+           UPDATE data_ingestion_logs
+           SET status = $7::"IngestionStatus", rows_ingested = $8, attempts = $9, error_message = $10, completed_at = now()
+           WHERE id = $11
+           RETURNING ticker, timeframe, from_date, to_date
+         ), run AS (
+           UPDATE ingestion_runs SET ${PROGRESS_SET} WHERE id = $1
+           RETURNING windows_total, windows_done, windows_failed
+         )
+         SELECT closed.ticker, closed.timeframe, closed.from_date AS "from", closed.to_date AS "to",
+                run.windows_total AS "windowsTotal", run.windows_done AS "windowsDone", run.windows_failed AS "windowsFailed"
+         FROM closed, run`,
+        [runId, ...progressParams(delta), outcome.status, outcome.rowsIngested, outcome.attempts, outcome.errorMessage, logId],
+      );
+      const window = rows[0];
+      if (!window) return;
+      const { ticker, timeframe, from, to, ...run } = window;
+      await appendEventsInTransaction(tx, [
+        {
+          topic: 'ingestion',
+          name: 'ingestion.progress',
+          ticker,
+          timeframe,
+          payload: { runId, logId, status: outcome.status, rowsIngested: outcome.rowsIngested, from: from.toISOString(), to: to.toISOString(), ...run },
+        },
+      ]);
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ export const JOB = {
   summaryRefresh: 'daily-summary-refresh',
   retention: 'market-data-retention',
   sessionsSweep: 'sessions-sweep',
+  eventsPrune: 'events-prune',
 } as const;
 
 /** One queue per REFRESH_CRON pattern: pg-boss keeps one schedule per queue. */
@@ -19,6 +20,7 @@ export const refreshTickQueue = (index: number) => `ingestion-refresh-tick-${ind
 export const SCHEDULES = {
   sessionsSweep: '*/10 * * * *',
   retention: '30 3 * * *', // daily, 03:30 UTC
+  eventsPrune: '*/10 * * * *',
 } as const;
 
 export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RETRY_DELAY_SECONDS' | 'REFRESH_CRON'>): QueueDefinition[] {
@@ -37,6 +39,7 @@ export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RE
     periodic(JOB.summaryRefresh),
     periodic(JOB.retention),
     periodic(JOB.sessionsSweep),
+    periodic(JOB.eventsPrune),
     ...patterns.map((_, i) => periodic(refreshTickQueue(i))),
   ];
 }

@@ -50,12 +50,14 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
   await queue.work(JOB.sessionsSweep, async () => {
     await services.auth.pruneExpired();
   });
+  await queue.work(JOB.eventsPrune, async () => void (await services.events.prune()));
   const maintenance = createTimeSeriesMaintenance(pool, timeSeries, { retentionYears: config.RETENTION_YEARS });
   await queue.work(JOB.summaryRefresh, async () => void (await maintenance.refresh()));
   await queue.work(JOB.retention, async () => void (await maintenance.retention()));
 
   await queue.schedule(JOB.predictionsResolve, config.PREDICTION_RESOLVE_CRON);
   await queue.schedule(JOB.sessionsSweep, SCHEDULES.sessionsSweep);
+  await queue.schedule(JOB.eventsPrune, SCHEDULES.eventsPrune);
   // TimescaleDB runs its own refresh and retention policies.
   const native = !timeSeries.timescaledb;
   await scheduleOrNot(JOB.summaryRefresh, native && config.MATVIEW_REFRESH_CRON !== 'off' ? config.MATVIEW_REFRESH_CRON : null);

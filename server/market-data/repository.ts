@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { copyOutBinary } from '../db/copy-out';
 import type { ReadPool } from '../db/read-router';
 import { withTransaction } from '../db/transaction';
+import { appendEventsInTransaction } from '../events/repository';
+import { barUpserted, type BarUpsertedPayload, type NewEvent } from '../events/schema';
 import { DomainError } from '../shared/domain-error';
 import { sqlLiteral as lit } from '../shared/sql';
 import { decodeBarColumnStream, decodeBarCopy, ENCODED_BAR_COLUMNS, encodeBarCopy, type BarColumns, type StoredBar } from './binary-copy';
@@ -76,6 +78,33 @@ function assertValidBatch(bars: readonly Bar[]): void {
   });
 }
 
+/** One `bar.upserted` per series of the written bars: its newest bar, its earliest timestamp and the count. */
+function seriesEvents(bars: readonly Bar[]): NewEvent[] {
+  const series = new Map<string, { newest: Bar; earliest: Date; count: number }>();
+  for (const bar of bars) {
+    const key = `${bar.ticker}|${bar.timeframe}`;
+    const s = series.get(key);
+    if (!s) series.set(key, { newest: bar, earliest: bar.timestamp, count: 1 });
+    else {
+      s.count += 1;
+      if (bar.timestamp > s.newest.timestamp) s.newest = bar;
+      if (bar.timestamp < s.earliest) s.earliest = bar.timestamp;
+    }
+  }
+  return [...series.values()].map(({ newest: b, earliest, count }) =>
+    barUpserted(b.ticker, b.timeframe, {
+      timestamp: b.timestamp.toISOString(),
+      open: b.open,
+      high: b.high,
+      low: b.low,
+      close: b.close,
+      volume: b.volume,
+      earliest: earliest.toISOString(),
+      count,
+    }),
+  );
+}
+
 async function copyBars(client: pg.PoolClient, table: string, bars: readonly Bar[]): Promise<void> {
   await pipeline(Readable.from(encodeBarCopy(bars)), client.query(copyFrom(`COPY ${table} (${BAR_COLUMNS}) FROM STDIN (FORMAT binary)`)));
 }
@@ -86,12 +115,18 @@ export class MarketDataRepository {
 
   /**
    * Inserts or updates bars keyed on (ticker, timeframe, timestamp), all or nothing. Identical
-   * rows are left untouched, so re-running an ingestion writes nothing.
+   * rows are left untouched, so re-running an ingestion writes nothing. The same transaction
+   * publishes one `bar.upserted` per series that changed (none when nothing did).
    */
   async upsertBars(bars: readonly Bar[]): Promise<UpsertResult> {
     assertValidBatch(bars);
     if (bars.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-    return withTransaction(this.pool, async (client) => (await this.tryCopyNew(client, bars)) ?? (await this.copyAndMerge(client, bars)));
+    return withTransaction(this.pool, async (client) => {
+      const copied = await this.tryCopyNew(client, bars);
+      const { result, events } = copied ? { result: copied, events: seriesEvents(bars) } : await this.copyAndMerge(client, bars);
+      await appendEventsInTransaction(client, events);
+      return result;
+    });
   }
 
   /**
@@ -111,11 +146,12 @@ export class MarketDataRepository {
     }
   }
 
-  /** COPY into a temp table, then one upsert that leaves identical rows untouched. */
-  private async copyAndMerge(client: pg.PoolClient, bars: readonly Bar[]): Promise<UpsertResult> {
+  /** COPY into a temp table, then one upsert that leaves identical rows untouched; events for the written ones. */
+  private async copyAndMerge(client: pg.PoolClient, bars: readonly Bar[]): Promise<{ result: UpsertResult; events: NewEvent[] }> {
     await client.query(`CREATE TEMP TABLE bars_in (LIKE market_data INCLUDING DEFAULTS) ON COMMIT DROP`);
     await copyBars(client, 'bars_in', bars);
-    const { rows } = await client.query<{ inserted: number; written: number }>(`
+    type MergedSeries = Omit<BarUpsertedPayload, 'timestamp' | 'earliest' | 'count'> & { ticker: string; timeframe: string; inserted: number; written: number; earliest: Date; timestamp: Date };
+    const { rows } = await client.query<MergedSeries>(`
       WITH written AS (
         INSERT INTO market_data (${BAR_COLUMNS})
         SELECT ${BAR_COLUMNS} FROM bars_in
@@ -126,11 +162,20 @@ export class MarketDataRepository {
                  market_data.volume, market_data.vwap, market_data.trade_count, market_data.source)
              IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close,
                  EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trade_count, EXCLUDED.source)
-        RETURNING (xmax = 0) AS is_insert
+        RETURNING (xmax = 0) AS is_insert, ticker, timeframe, "timestamp", open, high, low, close, volume
       )
-      SELECT count(*) FILTER (WHERE is_insert)::int AS inserted, count(*)::int AS written FROM written`);
-    const { inserted, written } = rows[0]!;
-    return { inserted, updated: written - inserted, unchanged: bars.length - written };
+      SELECT g.ticker, g.timeframe, g.inserted, g.written, g.earliest,
+             n."timestamp", n.open, n.high, n.low, n.close, n.volume
+      FROM (SELECT ticker, timeframe, count(*) FILTER (WHERE is_insert)::int AS inserted, count(*)::int AS written,
+                   min("timestamp") AS earliest, max("timestamp") AS latest
+            FROM written GROUP BY ticker, timeframe) g
+      JOIN written n ON n.ticker = g.ticker AND n.timeframe = g.timeframe AND n."timestamp" = g.latest`);
+    const inserted = rows.reduce((n, r) => n + r.inserted, 0);
+    const written = rows.reduce((n, r) => n + r.written, 0);
+    const events = rows.map(({ ticker, timeframe, inserted: _, written: count, earliest, timestamp, ...prices }) =>
+      barUpserted(ticker, timeframe, { ...prices, timestamp: timestamp.toISOString(), earliest: earliest.toISOString(), count }),
+    );
+    return { result: { inserted, updated: written - inserted, unchanged: bars.length - written }, events };
   }
 
   /** The plan's getHistoricalBars: the `limit` bars up to `endDate` (inclusive), oldest first. */

@@ -15,11 +15,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+/** `shared`: a second instance on another server's database (not dropped on close), as a cluster would run. */
+export async function startTestServer(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestServer> {
+  const db = shared ?? (await createTestDatabase());
   const config: AppConfig = loadConfig({ RATE_LIMIT_STORE: 'postgres', ...env });
   const services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
   await services.auth.startKeyCache();
+  await services.events.start();
   const app = createApp({ services, pool: db.pool, config });
   const server: http.Server = app.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -32,11 +34,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       return (await services.auth.createKey(name, scopes as never)).key;
     },
     async close() {
+      await services.events.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await app.close();
       await services.auth.stopKeyCache();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

@@ -1,10 +1,10 @@
 // The one tRPC client of the SPA: same-origin `/trpc` with superjson (Dates survive the wire),
 // the session cookie rides along automatically. Calls made together share one request, streamed,
-// so a slow report never holds back the fast answers batched with it. Components reach it through `useTRPC()` and
+// so a slow report never holds back the fast answers batched with it; subscriptions go over SSE. Components reach it through `useTRPC()` and
 // TanStack Query's `queryOptions`/`mutationOptions` factories, so every call is typed from the
 // server's AppRouter without a line of hand-written API types.
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchStreamLink, isTRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchStreamLink, httpSubscriptionLink, isTRPCClientError, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
@@ -17,7 +17,15 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 
 export function createApiClient() {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchStreamLink({ url: '/trpc', transformer: superjson, maxURLLength: 4000 })],
+    links: [
+      splitLink({
+        // Subscriptions (the live change feed, web/src/app/live.tsx) are Server-Sent Events; the
+        // browser's EventSource carries the session cookie and reconnects with the last event id.
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: '/trpc', transformer: superjson }),
+        false: httpBatchStreamLink({ url: '/trpc', transformer: superjson, maxURLLength: 4000 }),
+      }),
+    ],
   });
 }
 

@@ -5,6 +5,7 @@ import { hashKey, useQuery, useQueryClient } from '@tanstack/react-query';
 import { SessionProvider, signOutRequest } from '../auth/session';
 import { SignIn } from '../auth/SignIn';
 import { errorCode, useTRPC } from '../trpc';
+import { LiveProvider } from './live';
 import { ErrorState, Loading } from './states';
 
 const Workspace = lazy(() => import('./Workspace'));
@@ -39,9 +40,11 @@ export function App() {
 
   return (
     <SessionProvider me={me.data} signOut={signOut}>
-      <Suspense fallback={<Loading label="Opening workspace" />}>
-        <Workspace />
-      </Suspense>
+      <LiveProvider>
+        <Suspense fallback={<Loading label="Opening workspace" />}>
+          <Workspace />
+        </Suspense>
+      </LiveProvider>
     </SessionProvider>
   );
 }

@@ -1,6 +1,28 @@
-// Connection and database status from the public health report, polled cheaply every 15 s.
+// Connection and database status from the public health report, polled cheaply every 15 s, and
+// the state of the live event stream (web/src/app/live.tsx).
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../trpc';
+import { useLiveState, type LiveState } from './live';
+
+const LIVE_LABELS: Record<Exclude<LiveState, 'off'>, { text: string; dot: string; title: string }> = {
+  live: { text: 'Live', dot: 'up', title: 'Live updates are streaming' },
+  connecting: { text: 'Reconnecting…', dot: 'warn', title: 'The live stream is (re)connecting; views poll meanwhile' },
+  error: { text: 'Live updates off', dot: 'down', title: 'The live stream failed; views poll instead' },
+};
+
+function LiveIndicator() {
+  const state = useLiveState();
+  if (state === 'off') return null;
+  const label = LIVE_LABELS[state];
+  return (
+    <>
+      <span className="status-sep" aria-hidden="true" />
+      <span className="live-state" data-testid="live-state" data-state={state} title={label.title} aria-label={`Live updates: ${state}`}>
+        <span className={`dot ${label.dot}`} aria-hidden="true" /> {label.text}
+      </span>
+    </>
+  );
+}
 
 export function ConnectionStatus() {
   const trpc = useTRPC();
@@ -25,6 +47,7 @@ export function ConnectionStatus() {
       <span className="muted" title={`${engine}, ${database.mode}${pending ? `, ${pending} migrations need attention` : ''}`}>
         {engine} · {database.mode}
       </span>
+      <LiveIndicator />
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinPages, mergeTail, nextSpanPageFrom, olderPageRequest, pageSpans, tailLeavesGap } from './series-pages';
+import { applyLiveBar, joinPages, mergeTail, nextSpanPageFrom, olderPageRequest, pageSpans, tailLeavesGap } from './series-pages';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-03-02T14:30:00Z');
@@ -102,5 +102,34 @@ describe('tailLeavesGap', () => {
     expect(tailLeavesGap(rows(0, 10), rows(5, 20))).toBe(false);
     expect(tailLeavesGap(rows(0, 10), [])).toBe(false);
     expect(tailLeavesGap([], rows(5, 20))).toBe(false);
+  });
+});
+
+describe('applyLiveBar', () => {
+  const bar = (minute: number, close: number) => ({ timestamp: new Date(T0 + minute * MINUTE).toISOString(), open: 100, high: 102, low: 99, close, volume: 10, vwap: 100.5, tradeCount: 3 });
+  const event = (minute: number, close: number, count = 1) => ({
+    timestamp: new Date(T0 + minute * MINUTE).toISOString(),
+    open: 100,
+    high: 103,
+    low: 99,
+    close,
+    volume: 12,
+    earliest: new Date(T0 + (minute - count + 1) * MINUTE).toISOString(),
+    count,
+  });
+  const tail = [bar(0, 101), bar(1, 101.5)];
+
+  it('replaces the last bar when the event is that bar', () => {
+    expect(applyLiveBar(tail, event(1, 102.5))).toEqual([bar(0, 101), { ...bar(1, 102.5), high: 103, volume: 12 }]);
+  });
+
+  it('appends a newer bar', () => {
+    expect(applyLiveBar(tail, event(2, 100.5))).toEqual([...tail, { ...bar(2, 100.5), high: 103, volume: 12, vwap: null, tradeCount: null }]);
+  });
+
+  it('asks for a refetch when several bars or an older one changed, or nothing is loaded', () => {
+    expect(applyLiveBar(tail, event(3, 100, 2))).toBeNull();
+    expect(applyLiveBar(tail, event(0, 100))).toBeNull();
+    expect(applyLiveBar([], event(0, 100))).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // How the chart pages through a series, as plain functions (useBarHistory and useFeatureSeries
 // hold the queries): which page to ask for next, how loaded pages join into one series, and how
 // the polled newest rows are laid over it. Rows are oldest first everywhere, as the API serves them.
+import type { BarUpsertedPayload } from '../../../server/events/schema';
 
 /** A row stamped with its start instant (ms since epoch): a chart bar, a feature row. */
 export interface Timed {
@@ -96,4 +97,30 @@ export function tailLeavesGap(loaded: readonly Timed[], tail: readonly Timed[]):
   const newestLoaded = loaded.at(-1);
   const oldestTail = tail[0];
   return newestLoaded !== undefined && oldestTail !== undefined && oldestTail.ms > newestLoaded.ms;
+}
+
+interface WireBar {
+  timestamp: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap: number | null;
+  tradeCount: number | null;
+}
+
+/**
+ * A live `bar.upserted` (server/events/schema.ts) laid over the polled newest rows: the last bar
+ * replaced, or a new one appended, when the event is that one bar. Null when the rows cannot be
+ * patched from the event alone (several bars, or an older one, changed): refetch them.
+ */
+export function applyLiveBar<R extends WireBar>(rows: readonly R[], event: BarUpsertedPayload): Array<R | WireBar> | null {
+  const last = rows.at(-1);
+  if (!last || event.count !== 1) return null;
+  const [ms, lastMs] = [Date.parse(event.timestamp), Date.parse(last.timestamp)];
+  const prices = { open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume };
+  if (ms === lastMs) return [...rows.slice(0, -1), { ...last, ...prices }];
+  if (ms > lastMs) return [...rows, { timestamp: event.timestamp, ...prices, vwap: null, tradeCount: null }];
+  return null;
 }

@@ -1,15 +1,18 @@
 // The bars behind the chart. Live mode: the newest page first, older pages on demand as the
-// analyst pans left, and a small "tail" query polled so new bars appear without a reload. Range
+// analyst pans left, and a small "tail" query of the newest bars that live `bar.upserted` events
+// patch in place (polled only while the live stream is down), so new bars appear without a reload. Range
 // mode (a date range is set): exactly the bars in that range. The paging rules themselves are
 // plain functions in series-pages.ts.
 import { useEffect, useMemo } from 'react';
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UTCTimestamp } from 'lightweight-charts';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
+import type { BarUpsertedPayload } from '../../../server/events/schema';
+import { useLiveEvents } from '../app/live';
 import type { DateRange, Timeframe } from '../app/workspace-state';
 import { useTRPC, useTRPCClient, type RouterOutputs } from '../trpc';
 import { fromChartTime, toChartTime } from './chart-time';
-import { joinPages, mergeTail, olderPageRequest, pageSpans, tailLeavesGap, type BarPageRequest, type Span } from './series-pages';
+import { applyLiveBar, joinPages, mergeTail, olderPageRequest, pageSpans, tailLeavesGap, type BarPageRequest, type Span } from './series-pages';
 
 type BarRow = RouterOutputs['marketData']['bars']['data'][number];
 
@@ -65,8 +68,17 @@ export function useBarHistory(ticker: string, timeframe: Timeframe, range: DateR
     enabled: live,
   });
 
+  const queryClient = useQueryClient();
+  const tailInput = { ...series, limit: TAIL_SIZE };
+  const streaming = useLiveEvents(live ? [`bars:${ticker}:${timeframe}`] : [], (event) => {
+    const key = trpc.marketData.bars.queryKey(tailInput);
+    const current = queryClient.getQueryData(key);
+    const patched = current && applyLiveBar(current.data, event.payload as unknown as BarUpsertedPayload);
+    if (current && patched) queryClient.setQueryData(key, { ...current, data: patched, count: patched.length });
+    else void queryClient.invalidateQueries({ queryKey: key });
+  });
   const tail = useQuery(
-    trpc.marketData.bars.queryOptions({ ...series, limit: TAIL_SIZE }, { enabled: live && history.isSuccess, refetchInterval: TAIL_POLL_MS, staleTime: 0 }),
+    trpc.marketData.bars.queryOptions(tailInput, { enabled: live && history.isSuccess, refetchInterval: streaming ? false : TAIL_POLL_MS, staleTime: streaming ? Infinity : 0 }),
   );
 
   const bounds = range ? rangeSpan(range) : { from: 0, to: 1 };
