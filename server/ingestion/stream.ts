@@ -45,7 +45,6 @@ export interface StreamHole {
 
 /** The part of a W3C WebSocket the stream uses (what websocketClient(...).stocks() returns). */
 export interface SocketLike {
-  onopen: (() => void) | null;
   onmessage: ((message: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: ((error: unknown) => void) | null;

@@ -41,7 +41,7 @@ export interface PolygonMinuteEvent {
   e: number;
 }
 
-export type SocketFault =
+type SocketFault =
   /** Close every connection (as a network drop) and refuse new ones while `outageMinutes` minutes play. */
   | { type: 'disconnect'; outageMinutes: number }
   /** Send this text as one frame to every authenticated client (e.g. something that is not JSON). */
@@ -61,7 +61,7 @@ export interface ReplayOptions {
   script?: Record<number, SocketFault>;
 }
 
-export interface SocketLogEntry {
+interface SocketLogEntry {
   at: number;
   type: 'connect' | 'refused' | 'auth_success' | 'auth_failed' | 'subscribe' | 'close';
   detail?: string;
