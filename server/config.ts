@@ -76,6 +76,17 @@ const envSchema = z.object({
   STREAM_MAX_CONNECTIONS_PER_KEY: z.coerce.number<number>().int().min(1).max(10_000).default(5),
   /** Seconds between heartbeat comments on an idle stream (proxies cut silent connections). */
   STREAM_HEARTBEAT_SECONDS: z.coerce.number<number>().min(0.1).max(300).default(15),
+  // Polygon WebSocket ingestion (server/ingestion/stream.ts)
+  /** The stocks socket; 15-minute delayed plans: wss://delayed.polygon.io/stocks. */
+  POLYGON_WS_URL: z
+    .url()
+    .regex(/^wss?:\/\/.+\/stocks\/?$/, 'must be a ws:// or wss:// URL ending in /stocks')
+    .default('wss://socket.polygon.io/stocks'),
+  /** Comma-separated tickers streamed as per-minute aggregates; unset = no stream. */
+  STREAM_TICKERS: optionalString,
+  /** Reconnect backoff of the stream: first wait up to this, doubling (full jitter) up to STREAM_RECONNECT_MAX_MS. */
+  STREAM_RECONNECT_MIN_MS: z.coerce.number<number>().int().min(10).max(60_000).default(1000),
+  STREAM_RECONNECT_MAX_MS: z.coerce.number<number>().int().min(10).max(600_000).default(30_000),
 });
 
 export type AppConfig = z.infer<typeof envSchema> & { dataDir: string };

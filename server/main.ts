@@ -27,6 +27,7 @@ async function main() {
   }
   await startWorkers({ services, pool: db.pool, timeSeries: db.timeSeries, config });
   await services.events.start();
+  services.stream?.start(); // STREAM_TICKERS: one instance holds the Polygon stream, the others stand by
 
   void services.auth.startKeyCache(); // until it is live, keys are checked against the database
   void services.readCache.start(); // likewise: until then the hot reads go to the database
@@ -61,6 +62,7 @@ async function main() {
     logger.info({ signal, drainSeconds: config.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutting down');
     await sleep(config.SHUTDOWN_DRAIN_SECONDS * 1000);
     await services.events.stop(); // ends the open streams, which would otherwise hold up closeServer
+    await services.stream?.stop(); // releases the stream to a standby instance
     const jobs = services.jobs.queue.stop(Math.max(1000, deadline - Date.now()));
     await closeServer(server, deadline);
     await jobs;

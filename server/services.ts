@@ -18,12 +18,14 @@ import { SystemMetricsRepository } from './health/metrics-repository';
 import { HealthRepository } from './health/repository';
 import { HealthService } from './health/service';
 import { IngestionRepository } from './ingestion/repository';
-import { IngestionService, ingestionSettingsFromConfig } from './ingestion/service';
+import { IngestionService, ingestionSettingsFromConfig, streamSettingsFromConfig } from './ingestion/service';
+import { PolygonStream } from './ingestion/stream';
 import { JOB, jobQueues } from './jobs/definitions';
 import { JobQueue } from './jobs/queue';
 import { JobRepository } from './jobs/repository';
 import { JobService } from './jobs/service';
 import { MarketDataRepository } from './market-data/repository';
+import type { Timeframe } from './market-data/schema';
 import { MarketDataService } from './market-data/service';
 import { ModelRepository } from './models/repository';
 import { ModelService } from './models/service';
@@ -69,6 +71,17 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     maintenanceIntervalSeconds: config.JOB_MAINTENANCE_SECONDS,
   });
   const jobs = new JobService(queue, repositories.jobs);
+  // New bars queue the feature pipeline for the changed part of each series.
+  const onBarsWritten = (ticker: string, timeframe: Timeframe, earliest: Date) => jobs.recomputeFeatures(ticker, timeframe, earliest);
+  const ingestion = new IngestionService({
+    repository: repositories.ingestion,
+    marketData: repositories.marketData,
+    reportReads: repositories.marketDataReads,
+    settings: ingestionSettingsFromConfig(config),
+    onBarsWritten,
+    enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
+  });
+  const streamSettings = streamSettingsFromConfig(config);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
     /** Whether PostgreSQL answers; the HTTP layer fails fast while it does not. */
@@ -78,20 +91,22 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     events: new EventFeed(new EventHub(repositories.events, db.pool.options), repositories.events, { retentionHours: config.EVENTS_RETENTION_HOURS }),
     features,
     health: new HealthService(repositories.health, db.pool, db.mode, db.timeSeries, db.reads ?? primaryOnly(db.pool)),
-    ingestion: new IngestionService({
-      repository: repositories.ingestion,
-      marketData: repositories.marketData,
-      reportReads: repositories.marketDataReads,
-      settings: ingestionSettingsFromConfig(config),
-      // New bars queue the feature pipeline for the changed part of each series.
-      onBarsWritten: (ticker, timeframe, earliest) => jobs.recomputeFeatures(ticker, timeframe, earliest),
-      enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
-    }),
+    ingestion,
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
     predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
     readCache,
+    /** Polygon WebSocket ingestion when STREAM_TICKERS is set (started by server/main.ts). */
+    stream:
+      streamSettings &&
+      new PolygonStream({
+        settings: streamSettings,
+        bars: repositories.marketData,
+        lock: repositories.ingestion,
+        repair: (hole) => ingestion.startStreamRepair(hole),
+        onBarsWritten,
+      }),
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions, readCache),
   };

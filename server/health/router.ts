@@ -7,5 +7,5 @@ export const healthRouter = router({
     .meta({ openapi: { method: 'GET', path: '/health', tags: ['health'], summary: 'Service and database health' } })
     .input(z.void())
     .output(HealthReportSchema)
-    .query(async ({ ctx }) => ({ success: true as const, ...(await ctx.services.health.report()) })),
+    .query(async ({ ctx }) => ({ success: true as const, ...(await ctx.services.health.report()), stream: ctx.services.stream?.health() ?? null })),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StreamHealthSchema } from '../ingestion/schema';
 
 export const HealthReportSchema = z.object({
   success: z.literal(true),
@@ -28,4 +29,6 @@ export const HealthReportSchema = z.object({
       })
       .describe('DATABASE_REPLICA_URL: its state as last checked (at most every few seconds)'),
   }),
+  /** null when STREAM_TICKERS is unset. */
+  stream: StreamHealthSchema.nullable(),
 });

@@ -119,9 +119,9 @@ type Fetched = { logId: string | null; window: IngestionWindow } & ({ ok: true; 
 /**
  * Upserts the bars that satisfy the stored-bar rules. The common case (all valid) is validated once,
  * inside upsertBars; only when it refuses the batch are the offending rows sorted out and added to
- * `rejected` with their reason.
+ * `rejected` with their reason. The stream (stream.ts) stores its bars through it too.
  */
-async function upsertValid(target: RunnerDeps['bars'], bars: Bar[], rejected: RejectedRow[]): Promise<{ result: UpsertResult; valid: Bar[] }> {
+export async function upsertValid(target: RunnerDeps['bars'], bars: Bar[], rejected: RejectedRow[]): Promise<{ result: UpsertResult; valid: Bar[] }> {
   try {
     return { result: await target.upsertBars(bars), valid: bars };
   } catch (error) {

@@ -179,3 +179,44 @@ const GapReportSchema = z.object({
   ok: z.boolean(),
 });
 export const GapReportResponseSchema = z.object({ success: z.literal(true), report: GapReportSchema });
+
+// ---- the Polygon stream (stream.ts) ---------------------------------------------------------------
+
+/** STREAM_TICKERS: "SPY,QQQ". */
+export const StreamTickersSchema = listOf(TickerSchema, INGESTION_LIMITS.tickers);
+
+/** A per-minute aggregate event of Polygon's stocks socket; only the fields a bar needs are required. */
+export const PolygonMinuteEventSchema = z.object({
+  ev: z.literal('AM'),
+  sym: TickerSchema,
+  s: z.number().int().nonnegative(),
+  e: z.number().int().nonnegative().optional(),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number().nonnegative(),
+  vw: z.number().optional(),
+});
+
+const STREAM_STATES = ['off', 'standby', 'connecting', 'authenticating', 'subscribing', 'streaming', 'reconnecting'] as const;
+export type StreamState = (typeof STREAM_STATES)[number];
+
+export const StreamHealthSchema = z
+  .object({
+    enabled: z.boolean().describe('STREAM_TICKERS is set and this instance competes for the stream'),
+    role: z.enum(['off', 'standby', 'holder']).describe('holder: this instance holds the stream; standby: another one does'),
+    state: z.enum(STREAM_STATES),
+    url: z.string(),
+    tickers: z.array(z.string()),
+    lastMessageAt: z.string().nullable().describe('Wall-clock time of the last frame received'),
+    lastBarEnd: z.string().nullable().describe("End (Polygon's timestamp) of the newest bar received"),
+    lagSeconds: z.number().nullable().describe('Now minus lastBarEnd'),
+    barsStored: z.number(),
+    eventsSkipped: z.number().describe('Malformed frames and events, and bars the upsert refused'),
+    reconnects: z.number(),
+    repairsQueued: z.number().describe('Holes queued for a REST backfill job'),
+    lastError: z.string().nullable(),
+  })
+  .describe('Polygon WebSocket ingestion as this instance sees it (STREAM_TICKERS)');
+export type StreamHealth = z.infer<typeof StreamHealthSchema>;

@@ -12,7 +12,8 @@ import { pacerFor, type BackoffOptions, type PolygonPlan } from './pacing';
 import { PolygonClient, type BarSource } from './polygon';
 import type { IngestionRepository, IngestionRun, LogFilter, RunFilter, RunKind } from './repository';
 import { createRun, executeRun, planRunWindows, type BarsWrittenHook, type ExecuteOptions, type RunPlan, type RunSummary } from './runner';
-import { RefreshInputSchema, type LogView, type RunView, type ValidateInput } from './schema';
+import { RefreshInputSchema, StreamTickersSchema, type LogView, type RunView, type ValidateInput } from './schema';
+import type { StreamHole, StreamSettings } from './stream';
 import { todayNy, yearsBefore } from './windows';
 
 interface PolygonSettings {
@@ -52,6 +53,21 @@ export function ingestionSettingsFromConfig(config: AppConfig): IngestionSetting
       timeframes: refresh.data.timeframes ?? [...TIMEFRAMES],
       cron: config.REFRESH_CRON.split(';').map((p) => p.trim()).filter(Boolean),
     },
+  };
+}
+
+/** The stream's settings (POLYGON_WS_URL, STREAM_TICKERS, ...), or null when STREAM_TICKERS is unset. */
+export function streamSettingsFromConfig(config: AppConfig): StreamSettings | null {
+  if (!config.STREAM_TICKERS) return null;
+  const tickers = StreamTickersSchema.safeParse(config.STREAM_TICKERS);
+  if (!tickers.success) throw new Error(`Invalid STREAM_TICKERS: ${tickers.error.issues.map((i) => i.message).join('; ')}`);
+  const apiKey = config.POLYGON_API_KEY ?? config.NEXT_PUBLIC_POLYGON_API_KEY;
+  if (!apiKey) throw new Error('STREAM_TICKERS is set but POLYGON_API_KEY (or NEXT_PUBLIC_POLYGON_API_KEY) is not');
+  return {
+    url: config.POLYGON_WS_URL,
+    apiKey,
+    tickers: tickers.data,
+    reconnect: { baseMs: config.STREAM_RECONNECT_MIN_MS, maxMs: config.STREAM_RECONNECT_MAX_MS },
   };
 }
 
@@ -176,6 +192,17 @@ export class IngestionService {
   /** Queues a backfill as a job; resolves with its run id once the run row exists. */
   async startBackfill(request: BackfillRequest): Promise<string> {
     return this.enqueue(this.backfillPlan(request));
+  }
+
+  /**
+   * Queues the REST repair of a hole in the stream: a 1m backfill job of the session dates from the
+   * last bar before the hole to the first bar after it, refetched even where an earlier run completed
+   * them (the stream's bars went around the window log). Upserts make the overlap harmless.
+   */
+  async startStreamRepair(hole: StreamHole): Promise<string> {
+    const from = sessionDateOf(hole.lastBefore);
+    const to = sessionDateOf(hole.firstAfter);
+    return this.startBackfill({ tickers: [hole.ticker], timeframes: ['1m'], from, to, force: true });
   }
 
   /** One refresh pass in the foreground; series another run holds are skipped. */

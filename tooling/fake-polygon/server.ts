@@ -1,4 +1,5 @@
-// Local fake of Polygon.io's v2 aggregates endpoint, for tests and offline demos.
+// Local fake of Polygon.io's v2 aggregates endpoint, for tests and offline demos. The same server
+// also serves the stocks WebSocket at ws://…/stocks, replaying these minute bars (stream.ts).
 //
 //   GET /v2/aggs/ticker/:ticker/range/:multiplier/:timespan/:from/:to
 //       ?adjusted=true|false&sort=asc|desc&limit=1..50000&apiKey=KEY   (or Authorization: Bearer KEY)
@@ -39,6 +40,10 @@ import type { AddressInfo } from 'node:net';
 import { seededRandom } from '../../server/demo/market-simulator';
 import type { Bar } from '../../server/market-data/schema';
 import { bucketStartMs, getSession, nyMidnightUtcMs, sessionDateOf, addDays } from '../../server/ingestion/calendar';
+import type { PolygonAgg } from './polygon-agg';
+import { attachStocksSocket, type FakeStocksSocket, type ReplayOptions } from './stream';
+
+export type { PolygonAgg };
 
 /** Input bar: the project's Bar without its series key (extra fields ignored). */
 export type FakeBarInput = Omit<Bar, 'ticker' | 'timeframe'>;
@@ -91,6 +96,8 @@ export interface FakePolygonOptions {
   defaultLimit?: number;
   /** Default 50000, like Polygon. */
   maxLimit?: number;
+  /** The stocks socket (ws://…/stocks) starts this replay at the first subscription; default: only on replay(). */
+  autoReplay?: ReplayOptions;
 }
 
 export interface FakePolygon {
@@ -101,20 +108,11 @@ export interface FakePolygon {
   setFaults(plan?: FaultPlan): void;
   setMinuteBars(ticker: string, bars: readonly FakeBarInput[]): void;
   setDailyBars(ticker: string, bars: readonly FakeBarInput[] | undefined): void;
+  /** The WebSocket side (stream.ts): replay of the minute bars and its fault controls. */
+  stream: FakeStocksSocket;
   close(): Promise<void>;
 }
 
-/** One result row exactly as Polygon sends it. */
-export interface PolygonAgg {
-  v: number;
-  vw: number;
-  o: number;
-  c: number;
-  h: number;
-  l: number;
-  t: number;
-  n: number;
-}
 
 type Timespan = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 const TIMESPANS: readonly Timespan[] = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
@@ -583,6 +581,12 @@ export async function startFakePolygon(options: FakePolygonOptions): Promise<Fak
       resolve();
     });
   });
+  const stream = attachStocksSocket(server, {
+    seriesOf: (ticker) => minute.get(ticker) ?? [],
+    tickers: () => [...minute.keys()],
+    apiKey: options.apiKey,
+    autoReplay: options.autoReplay,
+  });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   baseUrl = `http://${host}:${addr.port}`;
@@ -604,7 +608,9 @@ export async function startFakePolygon(options: FakePolygonOptions): Promise<Fak
       if (bars) dailyGiven.set(ticker, prepare(bars));
       else dailyGiven.delete(ticker);
     },
+    stream,
     close() {
+      stream.close();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       return new Promise<void>((resolve, reject) => {
