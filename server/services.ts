@@ -33,11 +33,12 @@ import { TradingService } from './trading/service';
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
   const reads = db.reads?.pool ?? db.pool;
+  const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
-    events: new EventRepository(db.pool),
+    events,
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
@@ -46,7 +47,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     // Only read through: never written, never read by the pipelines that must see their own writes.
     marketDataReads: new MarketDataRepository(reads),
     models: new ModelRepository(db.prisma),
-    predictions: new PredictionRepository(db.pool, reads),
+    predictions: new PredictionRepository(db.pool, events, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
   };
@@ -79,14 +80,17 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
       marketData: repositories.marketData,
       reportReads: repositories.marketDataReads,
       settings: ingestionSettingsFromConfig(config),
-      // New bars queue the feature pipeline for the changed part of each series.
-      onBarsWritten: (ticker, timeframe, earliest) => jobs.recomputeFeatures(ticker, timeframe, earliest),
+      // New bars queue the feature pipeline for the changed part of each series, and a resolution pass.
+      onBarsWritten: async (ticker, timeframe, earliest) => {
+        await jobs.recomputeFeatures(ticker, timeframe, earliest);
+        await queue.send(JOB.predictionsResolve, { barsChangedSince: earliest.toISOString() });
+      },
       enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
     }),
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
-    predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
+    predictions: new PredictionService(repositories.predictions, repositories.models, readCache, { graceHours: config.PREDICTION_GRACE_HOURS }),
     readCache,
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions, readCache),

@@ -19,6 +19,9 @@ export const ModelListQuerySchema = z.object({
 });
 export type ModelListQuery = z.infer<typeof ModelListQuerySchema>;
 
+/** The NEUTRAL band of a model registered without one (server/predictions/resolution.ts). */
+export const DEFAULT_NEUTRAL_BAND = 0.0001;
+
 export const ModelIdSchema = z.object({ id: z.uuid() });
 
 export const RegisterModelSchema = z
@@ -45,6 +48,12 @@ export const RegisterModelSchema = z
     trainedAt: InstantSchema.nullish(),
     modelPath: z.string().trim().min(1).max(1000).nullish().describe('Where the serialized model is stored (S3 or local path)'),
     datasetId: z.uuid().nullish().describe('The saved dataset version (POST /api/datasets) the model was trained on'),
+    neutralBand: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(`Outcomes with |relative change| <= neutralBand resolve as NEUTRAL (default ${DEFAULT_NEUTRAL_BAND} = 0.01 %)`),
   })
   .refine((m) => !m.trainingDataFrom || !m.trainingDataTo || m.trainingDataFrom <= m.trainingDataTo, {
     path: ['trainingDataTo'],
@@ -83,6 +92,7 @@ const ModelRowSchema = z.object({
   trainedAt: IsoDateTimeSchema.nullable(),
   modelPath: z.string().nullable(),
   datasetId: z.uuid().nullable(),
+  neutralBand: z.number(),
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,

@@ -9,7 +9,7 @@ import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
 import type { ModelRecord, ModelRepository } from './repository';
-import type { DatasetRef, ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+import { DEFAULT_NEUTRAL_BAND, type DatasetRef, type ModelListQuery, type ModelRow, type RegisterModelInput } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
 export interface DatasetLookup {
@@ -55,6 +55,7 @@ function registration(m: Omit<RegisterModelInput, 'status'> | ModelRecord) {
     trainedAt: time(m.trainedAt),
     modelPath: m.modelPath ?? null,
     datasetId: m.datasetId ?? null,
+    neutralBand: m.neutralBand ?? DEFAULT_NEUTRAL_BAND,
   };
 }
 

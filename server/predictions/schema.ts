@@ -27,7 +27,7 @@ const PredictionFieldsSchema = z.object({
   probability: ProbabilitySchema.nullish().describe('Predicted probability of `direction`'),
   predictedPrice: z.number().positive().nullish(),
   predictedChange: z.number().nullish(),
-  basePrice: z.number().positive().nullish().describe('Close at predictionTime; needed to resolve the outcome'),
+  basePrice: z.number().positive().nullish().describe('Close at predictionTime as the client saw it; kept as sent, not needed to resolve'),
   features: JsonObjectSchema.nullish().describe('Features used for this prediction'),
   modelOutput: JsonObjectSchema.nullish().describe('Raw model output, for debugging'),
 });
@@ -60,7 +60,7 @@ export const WebhookInputSchema = z
   });
 export type WebhookInput = z.infer<typeof WebhookInputSchema>;
 
-const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
+const PREDICTION_STATUSES = ['pending', 'resolved', 'unresolvable', 'correct', 'wrong'] as const;
 
 const PredictionFilterSchema = z.object({
   ticker: TickerSchema.optional(),
@@ -103,6 +103,12 @@ const PredictionRowSchema = z.object({
   actualChange: z.number().nullable(),
   correct: z.boolean().nullable().describe('Whether `direction` was right; null until resolved'),
   resolvedAt: IsoDateTimeSchema.nullable(),
+  resolutionStatus: z.enum(['PENDING', 'RESOLVED', 'UNRESOLVABLE']).describe('UNRESOLVABLE: bars still missing once the grace period passed'),
+  unresolvableReason: z.string().nullable(),
+  referencePrice: z.number().nullable().describe('Close of the last regular-session bar ending at or before predictionTime'),
+  referenceBarTime: IsoDateTimeSchema.nullable(),
+  outcomeBarTime: IsoDateTimeSchema.nullable().describe('Start of the bar whose close is actualPrice'),
+  basePriceMismatch: z.boolean().nullable().describe('true when basePrice differs from referencePrice by more than 1 bp'),
   features: JsonObjectSchema.nullable(),
   modelOutput: JsonObjectSchema.nullable(),
   createdAt: IsoDateTimeSchema,
@@ -159,9 +165,7 @@ export const AccuracyResponseSchema = z.object({
   models: z.array(
     HitStatsSchema.extend({ modelId: z.uuid(), modelName: z.string(), modelVersion: z.string(), ticker: z.string(), timeframe: TimeframeSchema }),
   ),
-  overTime: z.array(
-    z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() }),
-  ),
+  overTime: z.array(z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() })),
   calibration: z.array(
     z.object({
       modelId: z.uuid(),
