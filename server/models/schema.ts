@@ -1,7 +1,7 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { HitStatsSchema } from '../predictions/schema';
+import { HitStatsSchema, LiveAccuracySchema } from '../predictions/schema';
 import { IsoDateTimeSchema } from '../shared/time';
 
 const MetricSchema = z.number().min(0).max(1).nullish();
@@ -93,6 +93,7 @@ const ModelRowSchema = z.object({
   modelPath: z.string().nullable(),
   datasetId: z.uuid().nullable(),
   neutralBand: z.number(),
+  ...LiveAccuracySchema.shape,
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
@@ -104,7 +105,7 @@ export const ModelListResponseSchema = z.object({ success: z.literal(true), coun
 export const ModelDetailResponseSchema = z.object({
   success: z.literal(true),
   model: ModelRowSchema.extend({
-    liveAccuracy: HitStatsSchema.describe("Measured on this model's stored predictions"),
+    liveStats: HitStatsSchema.describe("Measured on this model's stored predictions"),
     dataset: DatasetRefSchema.nullable().describe('The dataset version the model was trained on'),
   }),
 });

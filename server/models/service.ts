@@ -80,11 +80,11 @@ export class ModelService {
     return (await this.repository.list(query)).map(toModelRow);
   }
 
-  async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats; dataset: DatasetRef | null }> {
-    const [model, liveAccuracy] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
+  async get(id: string): Promise<ModelRow & { liveStats: HitStats; dataset: DatasetRef | null }> {
+    const [model, liveStats] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
     if (!model) throw notFound(id);
     const dataset = model.datasetId ? await this.datasets.findById(model.datasetId) : null;
-    return { ...toModelRow(model), liveAccuracy, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
+    return { ...toModelRow(model), liveStats, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
   }
 
   async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {

@@ -8,7 +8,7 @@ import type { EventRepository } from '../events/repository';
 import type { NewEvent } from '../events/schema';
 import { SqlParams, afterCursor } from '../shared/sql';
 import type { Decision, ResolutionCandidate, ResolutionStatus } from './resolution';
-import type { AccuracyReport, Direction, HitStats, PredictionFilter, PredictionListQuery } from './schema';
+import type { AccuracyQuery, AccuracyReport, Direction, HitStats, PredictionFilter, PredictionListQuery } from './schema';
 
 /** A prediction to store; its modelVersion is copied from the model when it is inserted. */
 export interface NewPrediction {
@@ -63,9 +63,19 @@ export interface ModelSummary {
   modelName: string;
   modelAlgorithm: string;
   modelAccuracy: number | null;
+  modelLiveAccuracy: number | null;
+  modelLiveCount: number;
 }
 
-export type AccuracyRow = HitStats & { modelId: string; modelName: string; modelVersion: string; ticker: string; timeframe: Timeframe };
+export type AccuracyRow = AccuracyReport['models'][number];
+
+/** What an accuracy report covers: the filter, a rolling window and optionally the last N due predictions. */
+export type AccuracyScope = Omit<AccuracyQuery, 'bucket'>;
+
+/** ln(0) is infinite: a confident wrong call costs at most -ln(1e-15) ≈ 34.5 in the log loss. */
+const LOG_LOSS_FLOOR = 1e-15;
+
+const WINDOW_DAYS: Record<Exclude<AccuracyScope['window'], 'all'>, number> = { '7d': 7, '30d': 30, '90d': 90 };
 
 /** The resolver's advisory lock, two-int form: this module's namespace ("QPRD"), then the job. */
 export const RESOLVER_LOCK = [0x5150_5244, 1] as const;
@@ -81,7 +91,8 @@ const PREDICTION_COLUMNS = `p.id, p.model_id AS "modelId", p.model_version AS "m
   p.outcome_bar_time AS "outcomeBarTime", p.base_price_mismatch AS "basePriceMismatch",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
-const MODEL_SUMMARY_COLUMNS = `m.name AS "modelName", m.algorithm AS "modelAlgorithm", m.accuracy AS "modelAccuracy"`;
+const MODEL_SUMMARY_COLUMNS = `m.name AS "modelName", m.algorithm AS "modelAlgorithm", m.accuracy AS "modelAccuracy",
+  m.live_accuracy AS "modelLiveAccuracy", m.live_count AS "modelLiveCount"`;
 
 const HIT_STATS_COLUMNS = `count(*)::int AS total,
   count(p.resolved_at)::int AS resolved,
@@ -92,6 +103,21 @@ const HIT_STATS_COLUMNS = `count(*)::int AS total,
 /** The natural key: one prediction per model, series and prediction time. */
 export const predictionKey = (p: { modelId: string; ticker: string; timeframe: string; predictionTime: Date }) =>
   `${p.modelId}|${p.ticker}|${p.timeframe}|${p.predictionTime.getTime()}`;
+
+/**
+ * The predictions an accuracy report covers, as a sub-select named `p`: those matching the filter
+ * made within the window; with `last`, of those only the N newest whose target time has passed,
+ * per model version and series.
+ */
+function accuracyScope({ window, last, ...filter }: AccuracyScope, params: SqlParams): string {
+  const inWindow = window === 'all' ? [] : [`p.prediction_time >= now() - make_interval(days => ${params.add(WINDOW_DAYS[window])}::int)`];
+  const conditions = filterConditions(filter, params, inWindow);
+  if (last === undefined) return `(SELECT p.* FROM predictions p WHERE ${conditions}) p`;
+  return `(SELECT * FROM (
+      SELECT p.*, row_number() OVER (PARTITION BY p.model_id, p.ticker, p.timeframe ORDER BY p.prediction_time DESC) AS newest
+      FROM predictions p WHERE ${conditions} AND p.target_time <= now()
+    ) ranked WHERE newest <= ${params.add(last)}) p`;
+}
 
 /** `p.`-qualified conditions for the filters that are set ("TRUE" when none is). */
 function filterConditions(filter: PredictionFilter, params: SqlParams, extra: string[] = []): string {
@@ -252,13 +278,19 @@ export class PredictionRepository {
     });
   }
 
-  /** Hit rate per model version and series (optionally for one ticker/timeframe/model and a time window). */
-  async accuracy(filter: PredictionFilter = {}): Promise<AccuracyRow[]> {
+  /** Hit rate, coverage, Brier score and log loss per model version and series, over the query's scope. */
+  async accuracy(query: AccuracyScope): Promise<AccuracyRow[]> {
     const params = new SqlParams();
     const { rows } = await this.reads.query<AccuracyRow>(
-      `SELECT m.id AS "modelId", m.name AS "modelName", m.version AS "modelVersion", p.ticker, p.timeframe, ${HIT_STATS_COLUMNS}
-       FROM predictions p JOIN models m ON m.id = p.model_id
-       WHERE ${filterConditions(filter, params)}
+      `SELECT m.id AS "modelId", m.name AS "modelName", m.version AS "modelVersion", p.ticker, p.timeframe, ${HIT_STATS_COLUMNS},
+              count(*) FILTER (WHERE p.target_time <= now())::int AS due,
+              count(*) FILTER (WHERE p.resolution_status = 'UNRESOLVABLE')::int AS unresolvable,
+              (count(p.resolved_at) + count(*) FILTER (WHERE p.resolution_status = 'UNRESOLVABLE'))::float8
+                / nullif(count(*) FILTER (WHERE p.target_time <= now()), 0) AS coverage,
+              avg((p.confidence - p.correct::int) ^ 2) FILTER (WHERE p.correct IS NOT NULL)::float8 AS brier,
+              avg(-ln(greatest(CASE WHEN p.correct THEN p.confidence ELSE 1 - p.confidence END, ${LOG_LOSS_FLOOR})))
+                FILTER (WHERE p.correct IS NOT NULL)::float8 AS "logLoss"
+       FROM ${accuracyScope(query, params)} JOIN models m ON m.id = p.model_id
        GROUP BY m.id, m.name, m.version, p.ticker, p.timeframe
        ORDER BY p.ticker, p.timeframe, m.name, m.version`,
       params.values,
@@ -273,9 +305,12 @@ export class PredictionRepository {
     return rows[0]!;
   }
 
-  /** Resolved predictions per model: hit rate per day/week (UTC), per confidence decile, per direction. */
-  async accuracyBreakdown(filter: PredictionFilter, bucket: 'day' | 'week'): Promise<Omit<AccuracyReport, 'models'>> {
-    const resolved = (params: SqlParams) => filterConditions(filter, params, ['p.resolved_at IS NOT NULL']);
+  /**
+   * The resolved predictions of the query's scope: hit rate per model and day/week (UTC); per
+   * model version and series, hit rate per confidence decile and precision/recall per direction.
+   */
+  async accuracyBreakdown(query: AccuracyScope, bucket: 'day' | 'week'): Promise<Pick<AccuracyReport, 'overTime' | 'calibration' | 'directions'>> {
+    const resolved = (params: SqlParams) => `(SELECT * FROM ${accuracyScope(query, params)} WHERE p.resolved_at IS NOT NULL) p`;
     const run = async <T extends pg.QueryResultRow>(build: (params: SqlParams) => string): Promise<T[]> => {
       const params = new SqlParams();
       const sql = build(params);
@@ -287,34 +322,33 @@ export class PredictionRepository {
         SELECT p.model_id AS "modelId", date_trunc(${params.add(bucket)}, p.prediction_time, 'UTC') AS bucket,
                count(*)::int AS resolved, count(*) FILTER (WHERE p.correct)::int AS correct,
                avg(p.correct::int)::float8 AS "hitRate"
-        FROM predictions p WHERE ${resolved(params)}
+        FROM ${resolved(params)}
         GROUP BY 1, 2 ORDER BY 1, 2`,
       ),
       // Deciles computed in numeric: in float8, 0.3 * 10 is not exactly 3.
       run<AccuracyReport['calibration'][number]>(
         (params) => `
-        SELECT "modelId", bin / 10.0::float8 AS lower, (bin + 1) / 10.0::float8 AS upper, count, "avgConfidence", "hitRate"
+        SELECT "modelId", ticker, timeframe, bin / 10.0::float8 AS lower, (bin + 1) / 10.0::float8 AS upper, count, "avgConfidence", "hitRate"
         FROM (
-          SELECT p.model_id AS "modelId", least(floor(p.confidence::numeric * 10), 9)::int AS bin, count(*)::int AS count,
+          SELECT p.model_id AS "modelId", p.ticker, p.timeframe, least(floor(p.confidence::numeric * 10), 9)::int AS bin, count(*)::int AS count,
                  avg(p.confidence)::float8 AS "avgConfidence", avg(p.correct::int)::float8 AS "hitRate"
-          FROM predictions p WHERE ${resolved(params)}
-          GROUP BY 1, 2
-        ) b ORDER BY 1, bin`,
+          FROM ${resolved(params)}
+          GROUP BY 1, 2, 3, 4
+        ) b ORDER BY 1, 2, 3, bin`,
       ),
       run<AccuracyReport['directions'][number]>(
         (params) => `
-        SELECT "modelId", direction, predicted, actual, "truePositives",
+        SELECT "modelId", ticker, timeframe, direction, predicted, actual, "truePositives",
                "truePositives"::float8 / nullif(predicted, 0) AS precision,
                "truePositives"::float8 / nullif(actual, 0) AS recall
         FROM (
-          SELECT p.model_id AS "modelId", d.direction,
+          SELECT p.model_id AS "modelId", p.ticker, p.timeframe, d.direction,
                  count(*) FILTER (WHERE p.direction = d.direction)::int AS predicted,
                  count(*) FILTER (WHERE p.actual_direction = d.direction)::int AS actual,
                  count(*) FILTER (WHERE p.direction = d.direction AND p.actual_direction = d.direction)::int AS "truePositives"
-          FROM predictions p CROSS JOIN unnest(enum_range(NULL::"Direction")) AS d(direction)
-          WHERE ${resolved(params)}
-          GROUP BY 1, 2
-        ) c WHERE predicted > 0 OR actual > 0 ORDER BY 1, direction`,
+          FROM ${resolved(params)} CROSS JOIN unnest(enum_range(NULL::"Direction")) AS d(direction)
+          GROUP BY 1, 2, 3, 4
+        ) c WHERE predicted > 0 OR actual > 0 ORDER BY 1, 2, 3, direction`,
       ),
     ]);
     return { overTime: overTime.map((r) => ({ ...r, bucket: r.bucket.toISOString() })), calibration, directions };
@@ -388,6 +422,13 @@ class ResolutionStore {
        RETURNING p.id, p.model_id AS "modelId", p.ticker, p.timeframe, p.resolution_status AS status, p.correct,
                  o.previous = 'RESOLVED' AS corrected`,
       [JSON.stringify(decisions.map(toOutcomeRecord)), now],
+    );
+    await this.tx.query(
+      `UPDATE models m SET live_accuracy = s.hit_rate, live_count = s.n
+       FROM (SELECT model_id, count(*)::int AS n, avg(correct::int)::float8 AS hit_rate
+             FROM predictions WHERE model_id = ANY($1::uuid[]) AND resolution_status = 'RESOLVED' GROUP BY model_id) s
+       WHERE m.id = s.model_id`,
+      [[...new Set(rows.map((r) => r.modelId))]],
     );
     await this.events.appendInTransaction(this.tx, resolvedEvents(rows));
     return rows.length;

@@ -111,6 +111,15 @@ describe('outcome resolution', () => {
 
     // Idempotent: a second pass changes nothing.
     expect(await resolveAt(et('2025-07-02', '14:10'))).toBe(0);
+
+    // Every model object carries its live figures: 1 right of 3 here, 1 of 1 for the wide band.
+    const reader = t.as(['predictions:read']);
+    expect((await reader.models.get({ id: modelId })).model).toMatchObject({ liveAccuracy: 1 / 3, liveCount: 3 });
+    const { predictions } = await reader.predictions.latest({ ticker: 'SPY', timeframe: '1h' });
+    expect(predictions.map((p) => [p.model.name, p.model.liveAccuracy, p.model.liveCount])).toEqual([
+      ['resolution-test', 1 / 3, 3],
+      ['resolution-wide-band', 1, 1],
+    ]);
   });
 
   it('keeps a prediction whose target bar is missing pending, then resolves it with that bar once it arrives', async () => {

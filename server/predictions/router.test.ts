@@ -105,7 +105,7 @@ describe('latest', () => {
     expect(body.count).toBe(3);
     expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
     const first = body.predictions[0]!;
-    expect(first.model).toEqual({ name: 'alpha', algorithm: 'gbm', accuracy: 0.7, version: '1.0.0' });
+    expect(first.model).toEqual({ name: 'alpha', algorithm: 'gbm', accuracy: 0.7, version: '1.0.0', liveAccuracy: null, liveCount: 0 });
     expect(first).toMatchObject({
       ticker: 'SPY',
       timeframe: '1h',
@@ -212,20 +212,20 @@ describe('resolve and accuracy', () => {
     const { calibration } = await reader().predictions.accuracy({ modelId: models.a });
     const rows = calibration.map(({ modelId, avgConfidence, ...rest }) => ({ ...rest, avgConfidence: Number(avgConfidence.toFixed(6)), modelId }));
     expect(rows).toEqual([
-      { modelId: models.a, lower: 0.3, upper: 0.4, count: 1, avgConfidence: 0.3, hitRate: 0 },
-      { modelId: models.a, lower: 0.5, upper: 0.6, count: 2, avgConfidence: 0.525, hitRate: 0.5 },
-      { modelId: models.a, lower: 0.6, upper: 0.7, count: 3, avgConfidence: 0.636667, hitRate: 0 },
-      { modelId: models.a, lower: 0.7, upper: 0.8, count: 3, avgConfidence: 0.756667, hitRate: 1 },
-      { modelId: models.a, lower: 0.9, upper: 1, count: 1, avgConfidence: 0.93, hitRate: 1 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.3, upper: 0.4, count: 1, avgConfidence: 0.3, hitRate: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.5, upper: 0.6, count: 2, avgConfidence: 0.525, hitRate: 0.5 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.6, upper: 0.7, count: 3, avgConfidence: 0.636667, hitRate: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.7, upper: 0.8, count: 3, avgConfidence: 0.756667, hitRate: 1 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.9, upper: 1, count: 1, avgConfidence: 0.93, hitRate: 1 },
     ]);
   });
 
   it('precision and recall per direction', async () => {
     const { directions } = await reader().predictions.accuracy({ modelId: models.a });
     expect(directions).toEqual([
-      { modelId: models.a, direction: 'UP', predicted: 6, actual: 4, truePositives: 3, precision: 0.5, recall: 0.75 },
-      { modelId: models.a, direction: 'DOWN', predicted: 3, actual: 5, truePositives: 2, precision: 2 / 3, recall: 0.4 },
-      { modelId: models.a, direction: 'NEUTRAL', predicted: 1, actual: 1, truePositives: 0, precision: 0, recall: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'UP', predicted: 6, actual: 4, truePositives: 3, precision: 0.5, recall: 0.75 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'DOWN', predicted: 3, actual: 5, truePositives: 2, precision: 2 / 3, recall: 0.4 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'NEUTRAL', predicted: 1, actual: 1, truePositives: 0, precision: 0, recall: 0 },
     ]);
   });
 

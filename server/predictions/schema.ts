@@ -79,7 +79,20 @@ export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 
 export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
-export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
+/** Rolling windows of the accuracy report: predictionTime within the last 7, 30 or 90 days, or all. */
+export const ACCURACY_WINDOWS = ['7d', '30d', '90d', 'all'] as const;
+
+export const AccuracyQuerySchema = PredictionFilterSchema.extend({
+  bucket: z.enum(['day', 'week']).default('day'),
+  window: z.enum(ACCURACY_WINDOWS).default('all').describe('Only predictions made in the last 7, 30 or 90 days (before now), or all'),
+  last: z.coerce
+    .number<number>()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe('Only the last N predictions whose targetTime has passed, per model version and series (within the window)'),
+});
 export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
@@ -116,9 +129,15 @@ const PredictionRowSchema = z.object({
 });
 export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 
+/** Beside a model's registered test-set `accuracy`: how its resolved predictions did (kept by the resolver). */
+export const LiveAccuracySchema = z.object({
+  liveAccuracy: z.number().nullable().describe('Hit rate of its RESOLVED predictions; null before the first'),
+  liveCount: z.number().describe('How many of its predictions are RESOLVED'),
+});
+
 /** The plan's latest-prediction item: the prediction plus `model: { name, algorithm, accuracy, version }`. */
 const LatestPredictionSchema = PredictionRowSchema.extend({
-  model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string() }),
+  model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string(), ...LiveAccuracySchema.shape }),
 });
 export type LatestPrediction = z.infer<typeof LatestPredictionSchema>;
 
@@ -160,15 +179,27 @@ export const HitStatsSchema = z.object({
 });
 export type HitStats = z.infer<typeof HitStatsSchema>;
 
+const SeriesOfModelSchema = z.object({ modelId: z.uuid(), ticker: z.string(), timeframe: TimeframeSchema });
+
 export const AccuracyResponseSchema = z.object({
   success: z.literal(true),
+  window: z.enum(ACCURACY_WINDOWS),
+  last: z.number().nullable(),
   models: z.array(
-    HitStatsSchema.extend({ modelId: z.uuid(), modelName: z.string(), modelVersion: z.string(), ticker: z.string(), timeframe: TimeframeSchema }),
+    HitStatsSchema.extend({
+      ...SeriesOfModelSchema.shape,
+      modelName: z.string(),
+      modelVersion: z.string(),
+      due: z.number().describe('Predictions whose targetTime has passed'),
+      unresolvable: z.number(),
+      coverage: z.number().nullable().describe('(resolved + unresolvable) / due'),
+      brier: z.number().nullable().describe('mean of (confidence - correct)^2 over resolved predictions; confidence = P(direction is right)'),
+      logLoss: z.number().nullable().describe('mean of -ln(confidence) when right, -ln(1 - confidence) when wrong (clamped at 1e-15)'),
+    }),
   ),
   overTime: z.array(z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() })),
   calibration: z.array(
-    z.object({
-      modelId: z.uuid(),
+    SeriesOfModelSchema.extend({
       lower: z.number(),
       upper: z.number(),
       count: z.number(),
@@ -177,8 +208,7 @@ export const AccuracyResponseSchema = z.object({
     }),
   ),
   directions: z.array(
-    z.object({
-      modelId: z.uuid(),
+    SeriesOfModelSchema.extend({
       direction: DirectionSchema,
       predicted: z.number(),
       actual: z.number(),

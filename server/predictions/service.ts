@@ -24,8 +24,9 @@ function toPredictionRow(p: PredictionRecord): PredictionRow {
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
-  return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion } };
+function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, modelLiveAccuracy, modelLiveCount, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
+  const model = { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion, liveAccuracy: modelLiveAccuracy, liveCount: modelLiveCount };
+  return { ...toPredictionRow(p), model };
 }
 
 /** A prediction as a client sends it: it may name the model version it expects. */
@@ -93,9 +94,9 @@ export class PredictionService {
     );
   }
 
-  async accuracy({ bucket, ...filter }: AccuracyQuery): Promise<AccuracyReport> {
-    const [models, breakdown] = await Promise.all([this.repository.accuracy(filter), this.repository.accuracyBreakdown(filter, bucket)]);
-    return { models, ...breakdown };
+  async accuracy({ bucket, ...scope }: AccuracyQuery): Promise<AccuracyReport> {
+    const [models, breakdown] = await Promise.all([this.repository.accuracy(scope), this.repository.accuracyBreakdown(scope, bucket)]);
+    return { window: scope.window, last: scope.last ?? null, models, ...breakdown };
   }
 
   /** One prediction; a retry returns the stored row with `created: false`. */
