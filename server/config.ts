@@ -24,6 +24,8 @@ const envSchema = z.object({
   MATVIEW_REFRESH_CRON: z.string().trim().min(1).default('*/5 * * * *'),
   /** Cron (UTC) of the job filling in the outcome of predictions whose target time passed. */
   PREDICTION_RESOLVE_CRON: z.string().trim().min(1).default('* * * * *'),
+  /** Hours after targetTime a prediction waits for missing bars before it is marked UNRESOLVABLE. */
+  PREDICTION_GRACE_HOURS: z.coerce.number<number>().positive().default(48),
   // Background jobs (pg-boss) and shutdown
   /** A job active this long is taken as lost (its worker died) and retried; ingestion runs continue in slices of it. */
   JOB_EXPIRE_SECONDS: z.coerce.number<number>().int().min(5).max(86_000).default(300),

@@ -37,11 +37,12 @@ import { TradingService } from './trading/service';
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
   const reads = db.reads?.pool ?? db.pool;
+  const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
-    events: new EventRepository(db.pool),
+    events,
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
@@ -50,7 +51,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     // Only read through: never written, never read by the pipelines that must see their own writes.
     marketDataReads: new MarketDataRepository(reads),
     models: new ModelRepository(db.prisma),
-    predictions: new PredictionRepository(db.pool, reads),
+    predictions: new PredictionRepository(db.pool, events, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
   };
@@ -71,8 +72,11 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     maintenanceIntervalSeconds: config.JOB_MAINTENANCE_SECONDS,
   });
   const jobs = new JobService(queue, repositories.jobs);
-  // New bars queue the feature pipeline for the changed part of each series.
-  const onBarsWritten = (ticker: string, timeframe: Timeframe, earliest: Date) => jobs.recomputeFeatures(ticker, timeframe, earliest);
+  // New bars queue the feature pipeline for the changed part of each series, and a resolution pass.
+  const onBarsWritten = async (ticker: string, timeframe: Timeframe, earliest: Date) => {
+    await jobs.recomputeFeatures(ticker, timeframe, earliest);
+    await queue.send(JOB.predictionsResolve, { barsChangedSince: earliest.toISOString() });
+  };
   const ingestion = new IngestionService({
     repository: repositories.ingestion,
     marketData: repositories.marketData,
@@ -95,7 +99,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
-    predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
+    predictions: new PredictionService(repositories.predictions, repositories.models, readCache, { graceHours: config.PREDICTION_GRACE_HOURS }),
     readCache,
     /** Polygon WebSocket ingestion when STREAM_TICKERS is set (started by server/main.ts). */
     stream:

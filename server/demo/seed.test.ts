@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventRepository } from '../events/repository';
 import { validateGaps } from '../ingestion/gaps';
 import { MarketDataRepository } from '../market-data/repository';
 import { TIMEFRAMES } from '../market-data/schema';
@@ -85,7 +86,7 @@ describe('demo data', () => {
     );
     expect(rows[0]).toMatchObject({ overdue: 0, premature: 0 });
     expect(rows[0].pending).toBeGreaterThan(0); // the latest calls still wait for their target
-    const accuracy = await new PredictionRepository(a.pool).accuracy({ ticker: 'SPY', timeframe: '1h' });
+    const accuracy = await new PredictionRepository(a.pool, new EventRepository(a.pool)).accuracy({ ticker: 'SPY', timeframe: '1h', window: 'all' });
     const active = accuracy.find((r) => r.modelName === 'spy-1h-gbm-direction' && r.modelVersion === '2.0.0')!;
     expect(active.resolved).toBeGreaterThan(20);
     expect(active.hitRate).toBeGreaterThan(0.45);

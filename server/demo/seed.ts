@@ -2,12 +2,14 @@
 // for four ETFs, a small model registry, and predictions whose outcomes are resolved by the same
 // code the product uses, so every accuracy view has real numbers.
 import type pg from 'pg';
+import { loadConfig } from '../config';
 import type { PrismaClient } from '../db/generated/client';
 import { refreshDailySummary } from '../db/timescale';
 import { FeatureService } from '../features/service';
 import { addDays, getSession, nextTradingDay, sessionDateOf, type Session } from '../ingestion/calendar';
 import type { Bar, Timeframe } from '../market-data/schema';
 import type { NewPrediction } from '../predictions/repository';
+import { resolvePredictions } from '../predictions/service';
 import { createRepositories } from '../services';
 import {
   DEMO_TICKERS,
@@ -111,7 +113,7 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
     }
   }
   const { created } = await predictions.createMany(newPredictions);
-  const resolved = await predictions.resolveDue(now);
+  const resolved = (await resolvePredictions(predictions, { graceHours: loadConfig({}).PREDICTION_GRACE_HOURS }, { now, wait: true })) ?? 0;
   await refreshDailySummary(db.pool); // so the daily summary shows the demo days at once
   const features = await new FeatureService(featureRows, bars).computeAll();
   return {

@@ -44,8 +44,10 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
   await queue.work<FeatureJob>(JOB.featuresRecompute, async ({ ticker, timeframe, since }) => {
     await services.features.onBarsWritten(ticker, timeframe, new Date(since));
   });
-  await queue.work(JOB.predictionsResolve, async () => {
-    await resolveDuePredictions({ predictions: services.predictions.repository, metrics: services.systemMetrics });
+  // Scheduled passes carry no data; a pass queued after a bars write carries the earliest bar written.
+  await queue.work<{ barsChangedSince?: string }>(JOB.predictionsResolve, async ({ barsChangedSince }) => {
+    const options = barsChangedSince ? { barsChangedSince: new Date(barsChangedSince) } : {};
+    await resolveDuePredictions({ predictions: services.predictions, metrics: services.systemMetrics }, options);
   });
   await queue.work(JOB.sessionsSweep, async () => {
     await services.auth.pruneExpired();

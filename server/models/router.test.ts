@@ -185,15 +185,15 @@ describe('list and get', () => {
   it('get: the registered metrics next to the live accuracy of its predictions', async () => {
     const { model } = await reader().models.get({ id: live });
     expect(model).toMatchObject({ name: 'get-live', accuracy: 0.58, isActive: true });
-    expect(model.liveAccuracy).toMatchObject({ total: 4, resolved: 3, correct: 2 });
-    expect(model.liveAccuracy.hitRate).toBeCloseTo(2 / 3, 12);
-    expect(model.liveAccuracy.avgConfidence).toBeCloseTo(0.75, 12);
+    expect(model.liveStats).toMatchObject({ total: 4, resolved: 3, correct: 2 });
+    expect(model.liveStats.hitRate).toBeCloseTo(2 / 3, 12);
+    expect(model.liveStats.avgConfidence).toBeCloseTo(0.75, 12);
   });
 
   it('get: a model without predictions has zero counts and no rates', async () => {
     const { models } = await reader().models.list({ ticker: 'QQQ', timeframe: '1d' });
     const { model } = await reader().models.get({ id: models[0]!.id });
-    expect(model.liveAccuracy).toEqual({ total: 0, resolved: 0, correct: 0, hitRate: null, avgConfidence: null });
+    expect(model.liveStats).toEqual({ total: 0, resolved: 0, correct: 0, hitRate: null, avgConfidence: null });
   });
 
   it('get: unknown id (404), malformed id (400), no key (401), wrong scope (403)', async () => {

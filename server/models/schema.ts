@@ -1,7 +1,7 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { HitStatsSchema } from '../predictions/schema';
+import { HitStatsSchema, LiveAccuracySchema } from '../predictions/schema';
 import { IsoDateTimeSchema } from '../shared/time';
 
 const MetricSchema = z.number().min(0).max(1).nullish();
@@ -18,6 +18,9 @@ export const ModelListQuerySchema = z.object({
     .describe('"true": only active models; "false": only inactive ones'),
 });
 export type ModelListQuery = z.infer<typeof ModelListQuerySchema>;
+
+/** The NEUTRAL band of a model registered without one (server/predictions/resolution.ts). */
+export const DEFAULT_NEUTRAL_BAND = 0.0001;
 
 export const ModelIdSchema = z.object({ id: z.uuid() });
 
@@ -45,6 +48,12 @@ export const RegisterModelSchema = z
     trainedAt: InstantSchema.nullish(),
     modelPath: z.string().trim().min(1).max(1000).nullish().describe('Where the serialized model is stored (S3 or local path)'),
     datasetId: z.uuid().nullish().describe('The saved dataset version (POST /api/datasets) the model was trained on'),
+    neutralBand: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(`Outcomes with |relative change| <= neutralBand resolve as NEUTRAL (default ${DEFAULT_NEUTRAL_BAND} = 0.01 %)`),
   })
   .refine((m) => !m.trainingDataFrom || !m.trainingDataTo || m.trainingDataFrom <= m.trainingDataTo, {
     path: ['trainingDataTo'],
@@ -83,6 +92,8 @@ const ModelRowSchema = z.object({
   trainedAt: IsoDateTimeSchema.nullable(),
   modelPath: z.string().nullable(),
   datasetId: z.uuid().nullable(),
+  neutralBand: z.number(),
+  ...LiveAccuracySchema.shape,
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
@@ -94,7 +105,7 @@ export const ModelListResponseSchema = z.object({ success: z.literal(true), coun
 export const ModelDetailResponseSchema = z.object({
   success: z.literal(true),
   model: ModelRowSchema.extend({
-    liveAccuracy: HitStatsSchema.describe("Measured on this model's stored predictions"),
+    liveStats: HitStatsSchema.describe("Measured on this model's stored predictions"),
     dataset: DatasetRefSchema.nullable().describe('The dataset version the model was trained on'),
   }),
 });

@@ -9,7 +9,7 @@ import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
 import type { ModelRecord, ModelRepository } from './repository';
-import type { DatasetRef, ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+import { DEFAULT_NEUTRAL_BAND, type DatasetRef, type ModelListQuery, type ModelRow, type RegisterModelInput } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
 export interface DatasetLookup {
@@ -55,6 +55,7 @@ function registration(m: Omit<RegisterModelInput, 'status'> | ModelRecord) {
     trainedAt: time(m.trainedAt),
     modelPath: m.modelPath ?? null,
     datasetId: m.datasetId ?? null,
+    neutralBand: m.neutralBand ?? DEFAULT_NEUTRAL_BAND,
   };
 }
 
@@ -79,11 +80,11 @@ export class ModelService {
     return (await this.repository.list(query)).map(toModelRow);
   }
 
-  async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats; dataset: DatasetRef | null }> {
-    const [model, liveAccuracy] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
+  async get(id: string): Promise<ModelRow & { liveStats: HitStats; dataset: DatasetRef | null }> {
+    const [model, liveStats] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
     if (!model) throw notFound(id);
     const dataset = model.datasetId ? await this.datasets.findById(model.datasetId) : null;
-    return { ...toModelRow(model), liveAccuracy, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
+    return { ...toModelRow(model), liveStats, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
   }
 
   async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {

@@ -12,14 +12,28 @@ beforeAll(async () => {
   t = await createTestCallers();
   ({
     model: { id: modelId },
-  } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
+  } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1.0.0', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
 });
 afterAll(() => t.db.drop());
 
-/** One due SPY 1h prediction (UP from 100) and its outcome bar (close 102), `hours` after T0. */
+/**
+ * One due SPY 1h prediction (UP) made `hours` after T0, and the bars it resolves on: the one
+ * ending at its predictionTime (close 100 + hours) and the next (close 101 + hours).
+ */
 async function duePrediction(hours: number) {
   const time = new Date(T0 + hours * 3_600_000);
-  await t.services.marketData.upsertBars([{ ticker: 'SPY', timeframe: '1h', timestamp: time, open: 100, high: 103, low: 99, close: 102, volume: 1 }]);
+  await t.services.marketData.upsertBars(
+    [hours, hours + 1].map((k) => ({
+      ticker: 'SPY',
+      timeframe: '1h',
+      timestamp: new Date(T0 + (k - 1) * 3_600_000),
+      open: 100 + k,
+      high: 100 + k,
+      low: 100 + k,
+      close: 100 + k,
+      volume: 1,
+    })),
+  );
   await t.services.predictions.create({
     modelId,
     ticker: 'SPY',
@@ -32,10 +46,10 @@ async function duePrediction(hours: number) {
   });
 }
 
-const deps = () => ({ predictions: t.services.predictions.repository, metrics: t.services.systemMetrics });
+const deps = () => ({ predictions: t.services.predictions, metrics: t.services.systemMetrics });
 const resolverRuns = (result: string) => metricValue('quantbase_job_runs_total', { job: 'prediction_resolver', result });
 
-const pending = async () => (await t.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions WHERE resolved_at IS NULL')).rows[0]!.n;
+const pending = async () => (await t.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM predictions WHERE resolution_status = 'PENDING'")).rows[0]!.n;
 
 describe('prediction resolver', () => {
   it('counts a run another instance held the lock for as skipped, and records nothing', async () => {
@@ -63,13 +77,13 @@ describe('prediction resolver', () => {
     try {
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock($1, $2)', [...RESOLVER_LOCK]);
-      expect(await t.services.predictions.repository.resolveDueExclusive()).toBeNull();
+      expect(await t.services.predictions.resolve()).toBeNull();
       expect(await pending()).toBe(1);
       await other.query('COMMIT');
     } finally {
       other.release();
     }
-    expect(await t.services.predictions.repository.resolveDueExclusive()).toBe(1);
+    expect(await t.services.predictions.resolve()).toBe(1);
     expect(await pending()).toBe(0);
   });
 

@@ -1,24 +1,24 @@
-// The prediction resolver job: fills in the outcomes of predictions whose target time has passed,
-// records each run as a system metric and counts it (quantbase_job_runs_total). Run by the
-// scheduled `predictions-resolve` job (server/jobs/workers.ts).
+// The prediction resolver job: one resolution pass (PredictionService.resolve), recorded as a
+// system metric and counted (quantbase_job_runs_total). Run by the `predictions-resolve` job
+// (server/jobs/workers.ts) on its schedule and after every bars write of an ingestion run.
 import { logger } from '../logger';
 import { countJobRun } from '../metrics';
-import type { PredictionRepository } from './repository';
+import type { PredictionService, ResolveOptions } from './service';
 
 interface PredictionResolverDeps {
-  predictions: Pick<PredictionRepository, 'resolveDueExclusive'>;
+  predictions: Pick<PredictionService, 'resolve'>;
   /** Where each run's count goes (system_metrics). */
   metrics: { record(name: string, value: number, tags: Record<string, unknown>): Promise<void> };
 }
 
 /**
- * One resolver pass; `null` when skipped because another pass holds the repository's advisory
+ * One resolver pass; `null` when skipped because another pass holds the resolver's advisory
  * lock (a manual POST /predictions/resolve, or a pass outlasting its schedule).
  */
-export function resolveDuePredictions({ predictions, metrics }: PredictionResolverDeps): Promise<number | null> {
+export function resolveDuePredictions({ predictions, metrics }: PredictionResolverDeps, options: Omit<ResolveOptions, 'wait'> = {}): Promise<number | null> {
   const run = async (): Promise<number | null> => {
     const started = performance.now();
-    const resolved = await predictions.resolveDueExclusive();
+    const resolved = await predictions.resolve(options);
     if (resolved === null) return null;
     const ms = Math.round(performance.now() - started);
     await metrics.record('prediction_resolver.resolved', resolved, { ms });

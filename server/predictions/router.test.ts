@@ -8,18 +8,18 @@ const reader = () => t.as(['predictions:read']);
 const writer = () => t.as(['predictions:write']);
 
 const HOUR = 3_600_000;
-const DAY1 = Date.UTC(2025, 2, 3, 14, 30); // Monday 2025-03-03, 09:30 New York
+// In the future, so a resolution pass at the real time finds nothing due; resolved below at RESOLVE_NOW.
+const DAY1 = Date.UTC(2027, 2, 1, 15, 0); // Monday 2027-03-01, 10:00 New York (EST)
 const DAY2 = DAY1 + 24 * HOUR;
 const DAY3 = DAY1 + 48 * HOUR;
 const at = (day: number, hour: number) => new Date(day + hour * HOUR);
 
 type Move = 'UP' | 'DOWN' | 'FLAT';
-const CLOSE: Record<Move, number> = { UP: 101, DOWN: 99, FLAT: 100 };
+const STEP: Record<Move, number> = { UP: 1, DOWN: -1, FLAT: 0 };
 
-/** A 1h SPY bar at `time` closing up, down or flat from 100: the outcome of a prediction made then. */
-function outcomeBar(time: Date, move: Move): Bar {
-  const close = CLOSE[move];
-  return { ticker: 'SPY', timeframe: '1h', timestamp: time, open: 100, high: 101.5, low: 98.5, close, volume: 1000 };
+/** A 1h SPY bar starting at `time`. */
+function bar(time: Date, close: number): Bar {
+  return { ticker: 'SPY', timeframe: '1h', timestamp: time, open: close, high: close + 0.5, low: close - 0.5, close, volume: 1000 };
 }
 
 function prediction(modelId: string, time: Date, direction: 'UP' | 'DOWN' | 'NEUTRAL', confidence: number, ticker = 'SPY'): NewPredictionInput {
@@ -51,6 +51,15 @@ const A_RECORD: Array<[Date, Move, 'UP' | 'DOWN' | 'NEUTRAL', number, boolean]> 
   [at(DAY2, 3), 'DOWN', 'NEUTRAL', 0.5, false],
   [at(DAY2, 4), 'DOWN', 'UP', 0.3, false],
 ];
+/**
+ * The bars A_RECORD resolves on: per day the 09:00 bar (the reference of the 10:00 call) closes at
+ * 100, and each later one moves by the call's move (+1, -1, 0). A call made at h resolves from the
+ * bar ending at h (close before) to the bar starting at h (close after).
+ */
+const A_CLOSES = A_RECORD.map(([time, move], i) => {
+  const before = i % 5 === 0 ? 100 : 100 + A_RECORD.slice(i - (i % 5), i).reduce((sum, r) => sum + STEP[r[1]], 0);
+  return { time, before, after: before + STEP[move] };
+});
 // Two more, made on day 3 where no bar exists yet: they stay pending.
 const A_PENDING: Array<[Date, number]> = [
   [at(DAY3, 0), 0.6],
@@ -72,7 +81,9 @@ beforeAll(async () => {
   models.generic = await register('generic', 0.8, { ticker: null, timeframe: null });
   await t.as(['models:write']).models.deploy({ modelId: models.a });
 
-  await t.services.marketData.upsertBars(A_RECORD.map(([time, move]) => outcomeBar(time, move)));
+  await t.services.marketData.upsertBars(
+    A_CLOSES.flatMap(({ time, before, after }, i) => [...(i % 5 === 0 ? [bar(at(time.getTime(), -1), before)] : []), bar(time, after)]),
+  );
   await writer().predictions.createBatch({
     predictions: [
       ...A_RECORD.map(([time, , direction, confidence]) => prediction(models.a, time, direction, confidence)),
@@ -94,7 +105,7 @@ describe('latest', () => {
     expect(body.count).toBe(3);
     expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
     const first = body.predictions[0]!;
-    expect(first.model).toEqual({ name: 'alpha', algorithm: 'gbm', accuracy: 0.7, version: '1.0.0' });
+    expect(first.model).toEqual({ name: 'alpha', algorithm: 'gbm', accuracy: 0.7, version: '1.0.0', liveAccuracy: null, liveCount: 0 });
     expect(first).toMatchObject({
       ticker: 'SPY',
       timeframe: '1h',
@@ -142,11 +153,12 @@ describe('latest', () => {
 
 describe('resolve and accuracy', () => {
   beforeAll(async () => {
-    // Alpha's ten calls on days 1-2 and delta's day-1 call have their outcome bar; nothing else does.
-    expect(await t.as(['admin']).predictions.resolve()).toEqual({ success: true, resolved: 11 });
+    // Alpha's ten calls on days 1-2 and delta's day-1 call have their bars; nothing else does, and
+    // the rest stays pending (their grace period has not passed).
+    expect(await t.services.predictions.resolve({ now: at(DAY3, 6) })).toBe(11);
   });
 
-  it('resolve is admin-only and a second run finds nothing left', async () => {
+  it('resolve is admin-only and a run now finds nothing due', async () => {
     await expect(writer().predictions.resolve()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(t.as(null).predictions.resolve()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await t.as(['admin']).predictions.resolve()).toEqual({ success: true, resolved: 0 });
@@ -155,11 +167,12 @@ describe('resolve and accuracy', () => {
   it('stores the outcome: actual direction from the bar, correctness against the call', async () => {
     const { predictions } = await reader().predictions.list({ modelId: models.a, status: 'resolved', limit: 100 });
     const byTime = new Map(predictions.map((p) => [p.predictionTime, p]));
-    for (const [time, move, , , correct] of A_RECORD) {
+    for (const [i, [time, move, , , correct]] of A_RECORD.entries()) {
       const p = byTime.get(time.toISOString())!;
+      const { before, after } = A_CLOSES[i]!;
       expect(p.actualDirection).toBe(move === 'FLAT' ? 'NEUTRAL' : move);
-      expect(p.actualPrice).toBe(CLOSE[move]);
-      expect(p.actualChange).toBeCloseTo((CLOSE[move] - 100) / 100, 12);
+      expect(p).toMatchObject({ referencePrice: before, actualPrice: after, basePriceMismatch: before !== 100 });
+      expect(p.actualChange).toBeCloseTo((after - before) / before, 12);
       expect(p.correct).toBe(correct);
       expect(p.updatedAt).toBe(p.resolvedAt); // the resolution was the row's last change
     }
@@ -169,7 +182,16 @@ describe('resolve and accuracy', () => {
     const report = await reader().predictions.accuracy({ ticker: 'SPY', timeframe: '1h' });
     const alpha = report.models.find((m) => m.modelId === models.a)!;
     const confidences = [...A_RECORD.map((r) => r[3]), ...A_PENDING.map((r) => r[1])];
-    expect(alpha).toMatchObject({ modelName: 'alpha', modelVersion: '1.0.0', ticker: 'SPY', timeframe: '1h', total: 12, resolved: 10, correct: 5, hitRate: 0.5 });
+    expect(alpha).toMatchObject({
+      modelName: 'alpha',
+      modelVersion: '1.0.0',
+      ticker: 'SPY',
+      timeframe: '1h',
+      total: 12,
+      resolved: 10,
+      correct: 5,
+      hitRate: 0.5,
+    });
     expect(alpha.avgConfidence).toBeCloseTo(confidences.reduce((a, b) => a + b) / 12, 12);
     const delta = report.models.find((m) => m.modelId === models.d)!;
     expect(delta).toMatchObject({ total: 2, resolved: 1, correct: 1, hitRate: 1 });
@@ -179,31 +201,31 @@ describe('resolve and accuracy', () => {
   it('hit rate over time: 3/5 on day 1, 2/5 on day 2; one weekly bucket of 5/10', async () => {
     const daily = await reader().predictions.accuracy({ modelId: models.a });
     expect(daily.overTime).toEqual([
-      { modelId: models.a, bucket: '2025-03-03T00:00:00.000Z', resolved: 5, correct: 3, hitRate: 0.6 },
-      { modelId: models.a, bucket: '2025-03-04T00:00:00.000Z', resolved: 5, correct: 2, hitRate: 0.4 },
+      { modelId: models.a, bucket: '2027-03-01T00:00:00.000Z', resolved: 5, correct: 3, hitRate: 0.6 },
+      { modelId: models.a, bucket: '2027-03-02T00:00:00.000Z', resolved: 5, correct: 2, hitRate: 0.4 },
     ]);
     const weekly = await reader().predictions.accuracy({ modelId: models.a, bucket: 'week' });
-    expect(weekly.overTime).toEqual([{ modelId: models.a, bucket: '2025-03-03T00:00:00.000Z', resolved: 10, correct: 5, hitRate: 0.5 }]);
+    expect(weekly.overTime).toEqual([{ modelId: models.a, bucket: '2027-03-01T00:00:00.000Z', resolved: 10, correct: 5, hitRate: 0.5 }]);
   });
 
   it('calibration: observed hit rate per confidence decile', async () => {
     const { calibration } = await reader().predictions.accuracy({ modelId: models.a });
     const rows = calibration.map(({ modelId, avgConfidence, ...rest }) => ({ ...rest, avgConfidence: Number(avgConfidence.toFixed(6)), modelId }));
     expect(rows).toEqual([
-      { modelId: models.a, lower: 0.3, upper: 0.4, count: 1, avgConfidence: 0.3, hitRate: 0 },
-      { modelId: models.a, lower: 0.5, upper: 0.6, count: 2, avgConfidence: 0.525, hitRate: 0.5 },
-      { modelId: models.a, lower: 0.6, upper: 0.7, count: 3, avgConfidence: 0.636667, hitRate: 0 },
-      { modelId: models.a, lower: 0.7, upper: 0.8, count: 3, avgConfidence: 0.756667, hitRate: 1 },
-      { modelId: models.a, lower: 0.9, upper: 1, count: 1, avgConfidence: 0.93, hitRate: 1 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.3, upper: 0.4, count: 1, avgConfidence: 0.3, hitRate: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.5, upper: 0.6, count: 2, avgConfidence: 0.525, hitRate: 0.5 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.6, upper: 0.7, count: 3, avgConfidence: 0.636667, hitRate: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.7, upper: 0.8, count: 3, avgConfidence: 0.756667, hitRate: 1 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', lower: 0.9, upper: 1, count: 1, avgConfidence: 0.93, hitRate: 1 },
     ]);
   });
 
   it('precision and recall per direction', async () => {
     const { directions } = await reader().predictions.accuracy({ modelId: models.a });
     expect(directions).toEqual([
-      { modelId: models.a, direction: 'UP', predicted: 6, actual: 4, truePositives: 3, precision: 0.5, recall: 0.75 },
-      { modelId: models.a, direction: 'DOWN', predicted: 3, actual: 5, truePositives: 2, precision: 2 / 3, recall: 0.4 },
-      { modelId: models.a, direction: 'NEUTRAL', predicted: 1, actual: 1, truePositives: 0, precision: 0, recall: 0 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'UP', predicted: 6, actual: 4, truePositives: 3, precision: 0.5, recall: 0.75 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'DOWN', predicted: 3, actual: 5, truePositives: 2, precision: 2 / 3, recall: 0.4 },
+      { modelId: models.a, ticker: 'SPY', timeframe: '1h', direction: 'NEUTRAL', predicted: 1, actual: 1, truePositives: 0, precision: 0, recall: 0 },
     ]);
   });
 
@@ -224,7 +246,10 @@ describe('list', () => {
       seen.push(...page.predictions.map((p) => p.predictionTime));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const expected = [...A_RECORD.map((r) => r[0]), ...A_PENDING.map((r) => r[0])].map((d) => d.toISOString()).sort().reverse();
+    const expected = [...A_RECORD.map((r) => r[0]), ...A_PENDING.map((r) => r[0])]
+      .map((d) => d.toISOString())
+      .sort()
+      .reverse();
     expect(seen).toEqual(expected);
   });
 
@@ -260,7 +285,11 @@ describe('create and createBatch', () => {
       modelOutput: { logits: [-0.4, 0.9], classes: ['UP', 'DOWN'] },
     };
     const first = await writer().predictions.create(input);
-    expect(first).toMatchObject({ success: true, created: true, prediction: { ...input, predictionTime: input.predictionTime.toISOString(), targetTime: input.targetTime.toISOString() } });
+    expect(first).toMatchObject({
+      success: true,
+      created: true,
+      prediction: { ...input, predictionTime: input.predictionTime.toISOString(), targetTime: input.targetTime.toISOString() },
+    });
     expect(first.prediction.updatedAt).toBe(first.prediction.createdAt);
     const before = await count();
     const retry = await writer().predictions.create({ ...input, confidence: 0.99 });
@@ -288,7 +317,9 @@ describe('create and createBatch', () => {
     });
     // One name: the pre-contract `predictedDirection` is not an alias of `direction`.
     const { direction, ...unnamed } = fresh(1);
-    await expect(writer().predictions.create({ ...unnamed, predictedDirection: direction } as unknown as ReturnType<typeof fresh>)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(writer().predictions.create({ ...unnamed, predictedDirection: direction } as unknown as ReturnType<typeof fresh>)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect((await reader().predictions.list({ modelId: models.b, from: at(DAY3, 11), to: at(DAY3, 12), limit: 10 })).count).toBe(0);
   });
 
@@ -302,7 +333,9 @@ describe('create and createBatch', () => {
     const before = await count();
     const rows = [fresh(3), fresh(4), fresh(5)];
     await expect(writer().predictions.createBatch({ predictions: [...rows, { ...fresh(6), confidence: 2 }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(writer().predictions.createBatch({ predictions: [...rows, { ...fresh(6), modelId: '00000000-0000-4000-8000-000000000000' }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      writer().predictions.createBatch({ predictions: [...rows, { ...fresh(6), modelId: '00000000-0000-4000-8000-000000000000' }] }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(writer().predictions.createBatch({ predictions: [...rows, fresh(3)] })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringContaining('predictions[3] repeats predictions[0]'),
@@ -353,7 +386,9 @@ describe('webhook', () => {
   });
 
   it('refuses an unknown model (404), a push without a model (400), a reader key (403)', async () => {
-    await expect(writer().predictions.webhook({ model: { name: 'delta', version: '9.9.9' }, predictions: [call(4)] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(writer().predictions.webhook({ model: { name: 'delta', version: '9.9.9' }, predictions: [call(4)] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await expect(writer().predictions.webhook({ predictions: [call(4)] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(reader().predictions.webhook({ modelId: models.d, predictions: [call(4)] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

@@ -58,7 +58,9 @@ export const predictionsRouter = router({
     .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.predictions.createBatch(input.predictions)) })),
 
   webhook: write
-    .meta({ openapi: { method: 'POST', path: '/predictions/webhook', tags, summary: "The ML service's push: a batch for a model given by id or name + version" } })
+    .meta({
+      openapi: { method: 'POST', path: '/predictions/webhook', tags, summary: "The ML service's push: a batch for a model given by id or name + version" },
+    })
     .input(WebhookInputSchema)
     .output(BatchResponseSchema)
     .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.predictions.webhook(input)) })),
@@ -67,5 +69,5 @@ export const predictionsRouter = router({
     .meta({ openapi: { method: 'POST', path: '/predictions/resolve', tags, summary: 'Fill the outcome of every prediction whose target time has passed' } })
     .input(z.void())
     .output(ResolveResponseSchema)
-    .mutation(async ({ ctx }) => ({ success: true as const, resolved: await ctx.services.predictions.resolveDue() })),
+    .mutation(async ({ ctx }) => ({ success: true as const, resolved: (await ctx.services.predictions.resolve({ wait: true })) ?? 0 })),
 });

@@ -27,7 +27,7 @@ const PredictionFieldsSchema = z.object({
   probability: ProbabilitySchema.nullish().describe('Predicted probability of `direction`'),
   predictedPrice: z.number().positive().nullish(),
   predictedChange: z.number().nullish(),
-  basePrice: z.number().positive().nullish().describe('Close at predictionTime; needed to resolve the outcome'),
+  basePrice: z.number().positive().nullish().describe('Close at predictionTime as the client saw it; kept as sent, not needed to resolve'),
   features: JsonObjectSchema.nullish().describe('Features used for this prediction'),
   modelOutput: JsonObjectSchema.nullish().describe('Raw model output, for debugging'),
 });
@@ -60,7 +60,7 @@ export const WebhookInputSchema = z
   });
 export type WebhookInput = z.infer<typeof WebhookInputSchema>;
 
-const PREDICTION_STATUSES = ['pending', 'resolved', 'correct', 'wrong'] as const;
+const PREDICTION_STATUSES = ['pending', 'resolved', 'unresolvable', 'correct', 'wrong'] as const;
 
 const PredictionFilterSchema = z.object({
   ticker: TickerSchema.optional(),
@@ -79,7 +79,20 @@ export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 
 export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
-export const AccuracyQuerySchema = PredictionFilterSchema.extend({ bucket: z.enum(['day', 'week']).default('day') });
+/** Rolling windows of the accuracy report: predictionTime within the last 7, 30 or 90 days, or all. */
+export const ACCURACY_WINDOWS = ['7d', '30d', '90d', 'all'] as const;
+
+export const AccuracyQuerySchema = PredictionFilterSchema.extend({
+  bucket: z.enum(['day', 'week']).default('day'),
+  window: z.enum(ACCURACY_WINDOWS).default('all').describe('Only predictions made in the last 7, 30 or 90 days (before now), or all'),
+  last: z.coerce
+    .number<number>()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe('Only the last N predictions whose targetTime has passed, per model version and series (within the window)'),
+});
 export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
@@ -103,6 +116,12 @@ const PredictionRowSchema = z.object({
   actualChange: z.number().nullable(),
   correct: z.boolean().nullable().describe('Whether `direction` was right; null until resolved'),
   resolvedAt: IsoDateTimeSchema.nullable(),
+  resolutionStatus: z.enum(['PENDING', 'RESOLVED', 'UNRESOLVABLE']).describe('UNRESOLVABLE: bars still missing once the grace period passed'),
+  unresolvableReason: z.string().nullable(),
+  referencePrice: z.number().nullable().describe('Close of the last regular-session bar ending at or before predictionTime'),
+  referenceBarTime: IsoDateTimeSchema.nullable(),
+  outcomeBarTime: IsoDateTimeSchema.nullable().describe('Start of the bar whose close is actualPrice'),
+  basePriceMismatch: z.boolean().nullable().describe('true when basePrice differs from referencePrice by more than 1 bp'),
   features: JsonObjectSchema.nullable(),
   modelOutput: JsonObjectSchema.nullable(),
   createdAt: IsoDateTimeSchema,
@@ -110,9 +129,15 @@ const PredictionRowSchema = z.object({
 });
 export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 
+/** Beside a model's registered test-set `accuracy`: how its resolved predictions did (kept by the resolver). */
+export const LiveAccuracySchema = z.object({
+  liveAccuracy: z.number().nullable().describe('Hit rate of its RESOLVED predictions; null before the first'),
+  liveCount: z.number().describe('How many of its predictions are RESOLVED'),
+});
+
 /** The plan's latest-prediction item: the prediction plus `model: { name, algorithm, accuracy, version }`. */
 const LatestPredictionSchema = PredictionRowSchema.extend({
-  model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string() }),
+  model: z.object({ name: z.string(), algorithm: z.string(), accuracy: z.number().nullable(), version: z.string(), ...LiveAccuracySchema.shape }),
 });
 export type LatestPrediction = z.infer<typeof LatestPredictionSchema>;
 
@@ -154,17 +179,27 @@ export const HitStatsSchema = z.object({
 });
 export type HitStats = z.infer<typeof HitStatsSchema>;
 
+const SeriesOfModelSchema = z.object({ modelId: z.uuid(), ticker: z.string(), timeframe: TimeframeSchema });
+
 export const AccuracyResponseSchema = z.object({
   success: z.literal(true),
+  window: z.enum(ACCURACY_WINDOWS),
+  last: z.number().nullable(),
   models: z.array(
-    HitStatsSchema.extend({ modelId: z.uuid(), modelName: z.string(), modelVersion: z.string(), ticker: z.string(), timeframe: TimeframeSchema }),
+    HitStatsSchema.extend({
+      ...SeriesOfModelSchema.shape,
+      modelName: z.string(),
+      modelVersion: z.string(),
+      due: z.number().describe('Predictions whose targetTime has passed'),
+      unresolvable: z.number(),
+      coverage: z.number().nullable().describe('(resolved + unresolvable) / due'),
+      brier: z.number().nullable().describe('mean of (confidence - correct)^2 over resolved predictions; confidence = P(direction is right)'),
+      logLoss: z.number().nullable().describe('mean of -ln(confidence) when right, -ln(1 - confidence) when wrong (clamped at 1e-15)'),
+    }),
   ),
-  overTime: z.array(
-    z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() }),
-  ),
+  overTime: z.array(z.object({ modelId: z.uuid(), bucket: IsoDateTimeSchema, resolved: z.number(), correct: z.number(), hitRate: z.number() })),
   calibration: z.array(
-    z.object({
-      modelId: z.uuid(),
+    SeriesOfModelSchema.extend({
       lower: z.number(),
       upper: z.number(),
       count: z.number(),
@@ -173,8 +208,7 @@ export const AccuracyResponseSchema = z.object({
     }),
   ),
   directions: z.array(
-    z.object({
-      modelId: z.uuid(),
+    SeriesOfModelSchema.extend({
       direction: DirectionSchema,
       predicted: z.number(),
       actual: z.number(),

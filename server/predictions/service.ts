@@ -6,15 +6,9 @@ import type { Timeframe } from '../market-data/schema';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
 import { toIso } from '../shared/time';
+import { decideSeries, sessionBars, type Decision, type ResolutionCandidate } from './resolution';
 import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
-import {
-  type AccuracyQuery,
-  type AccuracyReport,
-  type LatestPrediction,
-  type PredictionListQuery,
-  type PredictionRow,
-  type WebhookInput,
-} from './schema';
+import { type AccuracyQuery, type AccuracyReport, type LatestPrediction, type PredictionListQuery, type PredictionRow, type WebhookInput } from './schema';
 
 function toPredictionRow(p: PredictionRecord): PredictionRow {
   return {
@@ -22,14 +16,17 @@ function toPredictionRow(p: PredictionRecord): PredictionRow {
     predictionTime: toIso(p.predictionTime),
     targetTime: toIso(p.targetTime),
     resolvedAt: toIso(p.resolvedAt),
+    referenceBarTime: toIso(p.referenceBarTime),
+    outcomeBarTime: toIso(p.outcomeBarTime),
     createdAt: toIso(p.createdAt),
     updatedAt: toIso(p.updatedAt),
   };
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
-  return { ...toPredictionRow(p), model: { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion } };
+function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, modelLiveAccuracy, modelLiveCount, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
+  const model = { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion, liveAccuracy: modelLiveAccuracy, liveCount: modelLiveCount };
+  return { ...toPredictionRow(p), model };
 }
 
 /** A prediction as a client sends it: it may name the model version it expects. */
@@ -61,11 +58,28 @@ export interface StoreResult {
   predictions: PredictionRow[];
 }
 
+interface ResolutionSettings {
+  /** How long after targetTime a prediction may wait for missing bars before it is UNRESOLVABLE. */
+  graceHours: number;
+}
+
+/** How far back a scheduled pass looks for resolved predictions whose bars were corrected. */
+const CORRECTION_LOOKBACK_MS = 30 * 86_400_000;
+
+export interface ResolveOptions {
+  now?: Date;
+  /** Also re-check resolved predictions with targetTime from here on (the earliest bar just written). */
+  barsChangedSince?: Date;
+  /** Wait for a running pass instead of skipping (null) when another holds the lock. */
+  wait?: boolean;
+}
+
 export class PredictionService {
   constructor(
     readonly repository: PredictionRepository,
     private readonly models: ModelRegistry,
     private readonly cache: ReadCache,
+    private readonly resolution: ResolutionSettings,
   ) {}
 
   async list(query: PredictionListQuery) {
@@ -80,9 +94,9 @@ export class PredictionService {
     );
   }
 
-  async accuracy({ bucket, ...filter }: AccuracyQuery): Promise<AccuracyReport> {
-    const [models, breakdown] = await Promise.all([this.repository.accuracy(filter), this.repository.accuracyBreakdown(filter, bucket)]);
-    return { models, ...breakdown };
+  async accuracy({ bucket, ...scope }: AccuracyQuery): Promise<AccuracyReport> {
+    const [models, breakdown] = await Promise.all([this.repository.accuracy(scope), this.repository.accuracyBreakdown(scope, bucket)]);
+    return { window: scope.window, last: scope.last ?? null, models, ...breakdown };
   }
 
   /** One prediction; a retry returns the stored row with `created: false`. */
@@ -114,8 +128,9 @@ export class PredictionService {
     );
   }
 
-  resolveDue(now?: Date): Promise<number> {
-    return this.repository.resolveDue(now);
+  /** One resolution pass; see resolvePredictions. */
+  resolve(options: ResolveOptions = {}): Promise<number | null> {
+    return resolvePredictions(this.repository, this.resolution, options);
   }
 
   private async store(rows: PredictionInput[]): Promise<StoreResult> {
@@ -145,4 +160,43 @@ export class PredictionService {
     const stored = await this.repository.findByKeys(rows);
     return { received: rows.length, created, existing: rows.length - created, predictions: stored.map(toPredictionRow) };
   }
+}
+
+/**
+ * One resolution pass (rules in resolution.ts): decides every due pending prediction and every
+ * resolved one whose bars were corrected; returns how many changed, null when skipped.
+ */
+export function resolvePredictions(
+  repository: Pick<PredictionRepository, 'underResolverLock'>,
+  settings: ResolutionSettings,
+  { now = new Date(), barsChangedSince, wait = false }: ResolveOptions = {},
+): Promise<number | null> {
+  const lookback = new Date(now.getTime() - CORRECTION_LOOKBACK_MS);
+  const recheckSince = barsChangedSince && barsChangedSince < lookback ? barsChangedSince : lookback;
+  const graceMs = settings.graceHours * 3_600_000;
+  return repository.underResolverLock(wait, async (store) => {
+    const candidates = await store.candidates(now, recheckSince);
+    const decisions: Decision[] = [];
+    for (const series of groupBySeries(candidates)) {
+      const { ticker, timeframe } = series[0]!;
+      const from = new Date(Math.min(...series.map((c) => c.predictionTime.getTime())));
+      const to = new Date(Math.max(...series.map((c) => c.targetTime.getTime())));
+      const grid = sessionBars(timeframe, from, to);
+      if (grid.length === 0) continue;
+      const closes = await store.closes(ticker, timeframe, new Date(grid[0]!.start), to);
+      decisions.push(...decideSeries(series, closes, grid, now, graceMs));
+    }
+    return store.apply(decisions, now);
+  });
+}
+
+/** Candidates split per series (they arrive ordered by ticker, timeframe). */
+function groupBySeries(candidates: readonly ResolutionCandidate[]): ResolutionCandidate[][] {
+  const series: ResolutionCandidate[][] = [];
+  for (const c of candidates) {
+    const last = series.at(-1);
+    if (last && last[0]!.ticker === c.ticker && last[0]!.timeframe === c.timeframe) last.push(c);
+    else series.push([c]);
+  }
+  return series;
 }

@@ -29,7 +29,7 @@ export function ModelDetail({ id, onClose }: { id: string; onClose: () => void }
             <dl className="kv">
               <dt>Live hit rate</dt>
               <dd className="num">
-                {formatPercent(model.liveAccuracy.hitRate)} <span className="muted">of {formatInteger(model.liveAccuracy.resolved)}</span>
+                {formatPercent(model.liveStats.hitRate)} <span className="muted">of {formatInteger(model.liveStats.resolved)}</span>
               </dd>
               <dt>Registered accuracy</dt>
               <dd className="num">{formatPercent(model.accuracy)}</dd>
