@@ -11,6 +11,10 @@ export const JOB = {
   summaryRefresh: 'daily-summary-refresh',
   retention: 'market-data-retention',
   sessionsSweep: 'sessions-sweep',
+  /** Turns new feed events into webhook deliveries (stately: a burst of triggers coalesces). */
+  webhookDispatch: 'webhook-dispatch',
+  /** One attempt of one webhook delivery: { deliveryId, attempt }; the next attempt is a new job. */
+  webhookDeliver: 'webhook-deliver',
 } as const;
 
 /** One queue per REFRESH_CRON pattern: pg-boss keeps one schedule per queue. */
@@ -18,6 +22,8 @@ export const refreshTickQueue = (index: number) => `ingestion-refresh-tick-${ind
 
 export const SCHEDULES = {
   sessionsSweep: '*/10 * * * *',
+  // The feed's NOTIFY triggers dispatch at once; this catches what a missed notification left.
+  webhookDispatch: '* * * * *',
   retention: '30 3 * * *', // daily, 03:30 UTC
 } as const;
 
@@ -37,6 +43,9 @@ export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RE
     periodic(JOB.summaryRefresh),
     periodic(JOB.retention),
     periodic(JOB.sessionsSweep),
+    { ...periodic(JOB.webhookDispatch), policy: 'stately' },
+    // Retried only when a worker died mid-attempt: failed attempts are retried by the service's own backoff.
+    { name: JOB.webhookDeliver, retryLimit: 3, retryDelay, expireInSeconds },
     ...patterns.map((_, i) => periodic(refreshTickQueue(i))),
   ];
 }
