@@ -37,14 +37,15 @@ import { TargetGuard } from './webhooks/target-guard';
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
   const reads = db.reads?.pool ?? db.pool;
+  const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
-    events: new EventRepository(db.pool),
+    events,
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
-    ingestion: new IngestionRepository(db.prisma, db.pool),
+    ingestion: new IngestionRepository(db.prisma, db.pool, events),
     jobs: new JobRepository(db.pool),
     marketData: new MarketDataRepository(db.pool),
     // Only read through: never written, never read by the pipelines that must see their own writes.

@@ -119,7 +119,11 @@ export class JobQueue {
    * `startAfter` delays it; `tx` enqueues it inside the caller's open transaction (it exists only
    * if that commits).
    */
-  async send(name: string, data: object, options: { singletonKey?: string; startAfter?: Date; tx?: Pick<pg.ClientBase, 'query'> } = {}): Promise<string | null> {
+  async send(
+    name: string,
+    data: object,
+    options: { singletonKey?: string; startAfter?: Date; tx?: Pick<pg.ClientBase, 'query'> } = {},
+  ): Promise<string | null> {
     this.definition(name);
     const { tx, ...sendOptions } = options;
     return this.boss.send(name, data, { ...sendOptions, ...(tx && { db: { executeSql: (text: string, values: unknown[]) => tx.query(text, values) } }) });

@@ -14,7 +14,12 @@ export interface PostOutcome {
 /** The most of a receiver's answer read (and dropped): enough to finish the exchange politely. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export function postWebhook(url: string, headers: Record<string, string>, body: string, options: { timeoutMs: number; lookup: net.LookupFunction }): Promise<PostOutcome> {
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: { timeoutMs: number; lookup: net.LookupFunction },
+): Promise<PostOutcome> {
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {

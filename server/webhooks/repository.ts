@@ -135,7 +135,11 @@ export class WebhookRepository {
          RETURNING id`,
         [after, last],
       );
-      if (created.length > 0) await enqueue(tx, created.map((r) => r.id));
+      if (created.length > 0)
+        await enqueue(
+          tx,
+          created.map((r) => r.id),
+        );
       await tx.query(
         `INSERT INTO webhook_dispatch_cursor (id, last_event_id) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET last_event_id = EXCLUDED.last_event_id`,
@@ -169,10 +173,14 @@ export class WebhookRepository {
         [deliveryId, record.attempt, record.status, record.nextAttemptAt],
       );
       if (rowCount !== 1) return false;
-      await tx.query(
-        `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [deliveryId, record.attempt, record.startedAt, record.durationMs, record.statusCode, record.error],
-      );
+      await tx.query(`INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        deliveryId,
+        record.attempt,
+        record.startedAt,
+        record.durationMs,
+        record.statusCode,
+        record.error,
+      ]);
       if (record.status === 'pending') await enqueueNext(tx);
       return true;
     });

@@ -35,7 +35,9 @@ export const webhooksRouter = router({
     }),
 
   list: manage
-    .meta({ openapi: { method: 'GET', path: '/webhooks', tags, summary: "This key's webhook subscriptions (an admin key: everyone's); secrets are never listed" } })
+    .meta({
+      openapi: { method: 'GET', path: '/webhooks', tags, summary: "This key's webhook subscriptions (an admin key: everyone's); secrets are never listed" },
+    })
     .input(z.void())
     .output(WebhookListResponseSchema)
     .query(async ({ ctx }) => {
@@ -53,7 +55,14 @@ export const webhooksRouter = router({
     }),
 
   deliveries: manage
-    .meta({ openapi: { method: 'GET', path: '/webhooks/{id}/deliveries', tags, summary: 'The delivery log of a subscription, newest first: every attempt with its status code, error and duration' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/{id}/deliveries',
+        tags,
+        summary: 'The delivery log of a subscription, newest first: every attempt with its status code, error and duration',
+      },
+    })
     .input(DeliveriesQuerySchema)
     .output(DeliveriesResponseSchema)
     .query(async ({ ctx, input }) => {

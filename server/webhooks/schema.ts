@@ -21,7 +21,10 @@ export const WEBHOOK_EVENTS = Object.keys(WEBHOOK_EVENT_SCOPES) as [WebhookEvent
 export const MAX_SUBSCRIPTIONS_PER_KEY = 25;
 
 export const CreateWebhookInputSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2000).describe('http(s) URL receiving the POSTs; private and loopback addresses are refused unless WEBHOOK_ALLOWED_HOSTS lists the host'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .describe('http(s) URL receiving the POSTs; private and loopback addresses are refused unless WEBHOOK_ALLOWED_HOSTS lists the host'),
   events: z
     .array(z.enum(WEBHOOK_EVENTS))
     .min(1)

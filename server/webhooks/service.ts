@@ -29,8 +29,16 @@ export interface WebhookSettings {
   timeoutMs: number;
 }
 
-export function webhookSettingsFromConfig(config: { WEBHOOK_MAX_ATTEMPTS: number; WEBHOOK_RETRY_DELAY_SECONDS: number; WEBHOOK_TIMEOUT_SECONDS: number }): WebhookSettings {
-  return { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelayMs: config.WEBHOOK_RETRY_DELAY_SECONDS * 1000, timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000 };
+export function webhookSettingsFromConfig(config: {
+  WEBHOOK_MAX_ATTEMPTS: number;
+  WEBHOOK_RETRY_DELAY_SECONDS: number;
+  WEBHOOK_TIMEOUT_SECONDS: number;
+}): WebhookSettings {
+  return {
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    retryDelayMs: config.WEBHOOK_RETRY_DELAY_SECONDS * 1000,
+    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+  };
 }
 
 interface WebhookDeps {

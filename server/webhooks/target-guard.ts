@@ -135,5 +135,8 @@ export class TargetGuard {
 
 /** Lower case, IPv6 brackets dropped, trailing dot dropped. */
 function normaliseHost(host: string): string {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }

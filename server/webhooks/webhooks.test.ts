@@ -101,7 +101,10 @@ describe('subscriptions', () => {
     expect(webhook).toMatchObject({ url: receiver.url('/sealed'), events: ['prediction.created'], tickers: ['SPY'] });
     expect(webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
-    const { rows } = await s.db.pool.query<{ row: string; secret_sealed: string }>('SELECT s::text AS row, secret_sealed FROM webhook_subscriptions s WHERE id = $1', [webhook.id]);
+    const { rows } = await s.db.pool.query<{ row: string; secret_sealed: string }>(
+      'SELECT s::text AS row, secret_sealed FROM webhook_subscriptions s WHERE id = $1',
+      [webhook.id],
+    );
     const secretBytes = webhook.secret.slice('whsec_'.length);
     expect(rows[0]!.row).not.toContain(secretBytes);
     expect(SecretBox.fromConfig({ SECRETS_KEY, dataDir: '/nonexistent' }).open(rows[0]!.secret_sealed)).toBe(webhook.secret);
@@ -188,7 +191,8 @@ describe('delivery', () => {
 
   it('delivers a matching event once the receiver recovers from a 500, signed, with both attempts logged under one webhook-id', async () => {
     const key = await s.key(['webhooks', 'predictions:read', 'trading:read'], 'recovering bot');
-    const created = (await readJson(await api(key, 'POST', '/webhooks', { url: receiver.url('/recovers'), events: ['prediction.created'], tickers: ['SPY'] }))).webhook;
+    const created = (await readJson(await api(key, 'POST', '/webhooks', { url: receiver.url('/recovers'), events: ['prediction.created'], tickers: ['SPY'] })))
+      .webhook;
 
     // Only the first is delivered: QQQ is filtered by ticker, order.filled and prediction.resolved by type.
     const [spyEventId] = await events.append([
