@@ -15,7 +15,7 @@ export const WEBHOOK_EVENT_SCOPES = {
   'ingestion.failed': 'market:read',
 } as const;
 export type WebhookEvent = keyof typeof WEBHOOK_EVENT_SCOPES;
-export const WEBHOOK_EVENTS = Object.keys(WEBHOOK_EVENT_SCOPES) as [WebhookEvent, ...WebhookEvent[]];
+const WEBHOOK_EVENTS = Object.keys(WEBHOOK_EVENT_SCOPES) as [WebhookEvent, ...WebhookEvent[]];
 
 /** Subscriptions per key: a bot needs a handful; a loop creating thousands is refused. */
 export const MAX_SUBSCRIPTIONS_PER_KEY = 25;

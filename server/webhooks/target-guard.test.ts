@@ -1,7 +1,10 @@
-// The SSRF guard on its own: which addresses count as public, and how a URL's host is judged
-// (literal, DNS answer, allow-list). DNS answers come from a stub so the cases do not depend on
-// the machine's resolver; the guarded connect-time lookup is exercised for real in webhooks.test.ts.
+// The SSRF guard on its own: which addresses count as public, how a URL's host is judged (literal,
+// DNS answer, allow-list; answers from a stub so the cases do not depend on the machine's
+// resolver), and the connect-time lookup that stops a name re-pointed after the check.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { postWebhook } from './post';
 import { isPublicAddress, TargetGuard } from './target-guard';
 
 describe('isPublicAddress', () => {
@@ -82,5 +85,34 @@ describe('TargetGuard.refusal', () => {
     expect(await guard.refusal('file:///etc/passwd')).toBe('must be an http or https URL');
     expect(await guard.refusal('http://user:pw@public.example/')).toBe('must not carry credentials');
     expect(await guard.refusal('http://nowhere.example/')).toBe('host nowhere.example does not resolve');
+  });
+});
+
+describe('TargetGuard.guardedLookup (connect time)', () => {
+  it('fails the connection when the name resolves to loopback, unless the name is allowed', async () => {
+    const hits: string[] = [];
+    const server = http.createServer((req, res) => {
+      hits.push(req.url!);
+      res.writeHead(200).end();
+    });
+    // Should "localhost" resolve to ::1 first, node's family auto-selection falls back to 127.0.0.1.
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    // A check passed earlier (the stub said public) does not matter: the connection resolves again.
+    const rebound = new TargetGuard('', async () => ['93.184.215.14']);
+    const url = `http://localhost:${port}/hook`;
+    try {
+      expect(await rebound.refusal(url)).toBeNull();
+      const refused = await postWebhook(url, {}, '{}', { timeoutMs: 5000, lookup: rebound.guardedLookup });
+      expect(refused).toEqual({ statusCode: null, error: expect.stringMatching(/^EWEBHOOKTARGET: localhost resolves to a private or reserved address/) });
+      expect(hits).toEqual([]);
+
+      const allowed = new TargetGuard('localhost');
+      expect(await postWebhook(url, {}, '{}', { timeoutMs: 5000, lookup: allowed.guardedLookup })).toEqual({ statusCode: 200, error: null });
+      expect(hits).toEqual(['/hook']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
