@@ -107,7 +107,7 @@ export class WebhookRepository {
 
   /**
    * Turns the next page of feed events after the cursor into deliveries for the subscriptions they
-   * match (name, ticker, and created after the subscription), hands the new deliveries' ids to
+   * match (name, ticker, created after the subscription, its key still valid), hands the new deliveries' ids to
    * `enqueue` on the same transaction, and advances the cursor past the page: all or nothing, one
    * dispatcher at a time (the cursor row is locked). Returns how many events the page held.
    */
@@ -129,6 +129,8 @@ export class WebhookRepository {
          FROM events e
          JOIN webhook_subscriptions s
            ON e.name = ANY(s.events) AND (cardinality(s.tickers) = 0 OR e.ticker = ANY(s.tickers)) AND s.created_at <= e.created_at
+         -- A revoked or expired key's subscriptions receive nothing more.
+         JOIN api_keys k ON k.id = s.key_id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
          WHERE e.id > $1 AND e.id <= $2
          ORDER BY e.id
          ON CONFLICT (subscription_id, event_id) DO NOTHING
@@ -147,6 +149,12 @@ export class WebhookRepository {
       );
       return n;
     });
+  }
+
+  /** Deletes deliveries (with their attempts) that ended before `before`; returns how many. */
+  async pruneFinished(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM webhook_deliveries WHERE finished_at < $1', [before]);
+    return rowCount ?? 0;
   }
 
   async pending(deliveryId: string): Promise<PendingDelivery | null> {

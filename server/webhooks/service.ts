@@ -53,9 +53,13 @@ interface WebhookDeps {
 
 /** Events read per dispatch transaction. */
 const DISPATCH_PAGE = 500;
+/** Delivered and dead deliveries are kept this long in the log, then pruned by the dispatch job. */
+export const DELIVERY_LOG_DAYS = 30;
+const PRUNE_EVERY_MS = 3600_000;
 
 export class WebhookService {
   private feedListener: NotificationListener | null = null;
+  private lastPrunedAt = 0;
 
   constructor(private readonly deps: WebhookDeps) {}
 
@@ -104,8 +108,16 @@ export class WebhookService {
     return this.deps.repository.deliveries(query.id, query.limit);
   }
 
-  /** Turns every feed event not yet dispatched into deliveries and their jobs. Returns the events read. */
-  async dispatch(): Promise<number> {
+  /**
+   * Turns every feed event not yet dispatched into deliveries and their jobs. Returns the events
+   * read. At most once an hour per process, it also prunes the log of deliveries finished over
+   * DELIVERY_LOG_DAYS ago.
+   */
+  async dispatch(now = new Date()): Promise<number> {
+    if (now.getTime() - this.lastPrunedAt >= PRUNE_EVERY_MS) {
+      this.lastPrunedAt = now.getTime();
+      await this.deps.repository.pruneFinished(new Date(now.getTime() - DELIVERY_LOG_DAYS * 86_400_000));
+    }
     let total = 0;
     for (;;) {
       const read = await this.deps.repository.dispatchPage(DISPATCH_PAGE, async (tx, ids) => {

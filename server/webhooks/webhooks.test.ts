@@ -10,6 +10,7 @@ import { EventRepository } from '../events/repository';
 import type { NewEvent } from '../events/schema';
 import { startWebhookWorkers } from '../jobs/workers';
 import { SecretBox } from '../shared/secret-box';
+import { DELIVERY_LOG_DAYS } from './service';
 import { readJson, startTestServer, type TestServer } from '../testing/http';
 
 const SECRETS_KEY = crypto.randomBytes(32).toString('base64');
@@ -270,5 +271,30 @@ describe('delivery', () => {
     expect(deliveries[0].attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 204 })]);
     const { rows } = await s.db.pool.query<{ last: string }>('SELECT last_event_id::text AS last FROM webhook_dispatch_cursor');
     expect(BigInt(rows[0]!.last)).toBeGreaterThanOrEqual(BigInt(after!));
+  });
+
+  it("stops dispatching to a revoked key's subscriptions", async () => {
+    const key = await s.key(['webhooks', 'predictions:read'], 'revoked bot');
+    const created = (await readJson(await api(key, 'POST', '/webhooks', { url: receiver.url('/revoked'), events: ['prediction.created'] }))).webhook;
+    await s.db.pool.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [created.keyId]);
+    await events.append([prediction('NVDA')]);
+    await s.services.webhooks.dispatch();
+    const { rows } = await s.db.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1', [created.id]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it(`prunes deliveries finished over ${DELIVERY_LOG_DAYS} days ago, keeping the rest`, async () => {
+    const count = async (where: string) => (await s.db.pool.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE ${where}`)).rows[0].n as number;
+    const finished = await count('finished_at IS NOT NULL');
+    expect(finished).toBeGreaterThan(0);
+    // One finished long ago: back-date the oldest delivered one.
+    await s.db.pool.query(
+      `UPDATE webhook_deliveries SET finished_at = now() - make_interval(days => $1 + 1) WHERE id = (SELECT id FROM webhook_deliveries WHERE status = 'delivered' ORDER BY created_at LIMIT 1)`,
+      [DELIVERY_LOG_DAYS],
+    );
+    // The first pass of a (new) hour prunes.
+    await s.services.webhooks.dispatch(new Date(Date.now() + 3600_000));
+    expect(await count('finished_at IS NOT NULL')).toBe(finished - 1);
+    expect(await count(`finished_at < now() - interval '1 day'`)).toBe(0);
   });
 });

@@ -62,6 +62,9 @@ CREATE UNIQUE INDEX "webhook_subscriptions_key_id_url_key" ON "webhook_subscript
 CREATE INDEX "webhook_deliveries_subscription_id_created_at_idx" ON "webhook_deliveries"("subscription_id", "created_at" DESC);
 
 -- CreateIndex
+CREATE INDEX "webhook_deliveries_finished_at_idx" ON "webhook_deliveries"("finished_at");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "webhook_deliveries_subscription_id_event_id_key" ON "webhook_deliveries"("subscription_id", "event_id");
 
 -- AddForeignKey
