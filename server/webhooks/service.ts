@@ -68,7 +68,17 @@ export class WebhookService {
    * back from an outage, so deliveries start within moments of the event's commit. Resolves once live.
    */
   async followFeed(connection: pg.ClientConfig, requestDispatch: () => Promise<unknown>): Promise<void> {
-    const request = () => void requestDispatch().catch((error: unknown) => logger.warn({ err: error }, 'could not queue a webhook dispatch'));
+    // A busy feed notifies per commit: while one request is on its way, more add nothing (the job
+    // it queues has not run yet, so it reads those events too; the minute schedule covers the rare
+    // notification that lands just as that job starts).
+    let requesting = false;
+    const request = () => {
+      if (requesting) return;
+      requesting = true;
+      requestDispatch()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not queue a webhook dispatch'))
+        .finally(() => (requesting = false));
+    };
     this.feedListener ??= listen(connection, EVENTS_CHANNEL, { onNotify: request, onLiveChange: (live) => live && request() });
     await this.feedListener.ready;
   }
