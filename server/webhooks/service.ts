@@ -10,7 +10,7 @@ import { DomainError } from '../shared/domain-error';
 import type { SecretBox } from '../shared/secret-box';
 import { newWebhookSecret, signWebhook } from '../shared/webhook-signature';
 import { postWebhook, type PostOutcome } from './post';
-import type { Owner, WebhookRepository } from './repository';
+import type { Owner, PendingDelivery, WebhookRepository } from './repository';
 import { MAX_SUBSCRIPTIONS_PER_KEY, type CreateWebhookInput, type DeliveriesQuery, type Delivery, type Webhook } from './schema';
 import type { TargetGuard } from './target-guard';
 
@@ -147,13 +147,7 @@ export class WebhookService {
     if (!delivery || delivery.status !== 'pending' || delivery.attempts !== attempt - 1) return;
     const { settings } = this.deps;
     const startedAt = new Date();
-    const refusal = await this.deps.guard.refusal(delivery.url);
-    const outcome: PostOutcome = refusal
-      ? { statusCode: null, error: `target refused: url ${refusal}` }
-      : await postWebhook(delivery.url, signWebhook(this.deps.secretBox().open(delivery.secretSealed), delivery.id, startedAt, delivery.body), delivery.body, {
-          timeoutMs: settings.timeoutMs,
-          lookup: this.deps.guard.guardedLookup,
-        });
+    const outcome = await this.send(delivery, startedAt);
     const durationMs = Date.now() - startedAt.getTime();
     const delivered = outcome.error === null;
     const last = attempt >= settings.maxAttempts;
@@ -164,5 +158,21 @@ export class WebhookService {
       { attempt, startedAt, durationMs, ...outcome, status: delivered ? 'delivered' : last ? 'dead' : 'pending', nextAttemptAt },
       (tx) => this.deps.enqueueDelivery(tx, { deliveryId, attempt: attempt + 1 }, nextAttemptAt ?? undefined),
     );
+  }
+
+  /** The attempt on the wire; a refused target or an unreadable secret is a failed attempt like any other. */
+  private async send(delivery: PendingDelivery, at: Date): Promise<PostOutcome> {
+    const refusal = await this.deps.guard.refusal(delivery.url);
+    if (refusal) return { statusCode: null, error: `target refused: url ${refusal}` };
+    let secret: string;
+    try {
+      secret = this.deps.secretBox().open(delivery.secretSealed);
+    } catch {
+      return { statusCode: null, error: 'the signing secret cannot be opened: was SECRETS_KEY changed?' };
+    }
+    return postWebhook(delivery.url, signWebhook(secret, delivery.id, at, delivery.body), delivery.body, {
+      timeoutMs: this.deps.settings.timeoutMs,
+      lookup: this.deps.guard.guardedLookup,
+    });
   }
 }

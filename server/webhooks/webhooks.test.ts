@@ -255,6 +255,25 @@ describe('delivery', () => {
     expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1000);
   });
 
+  it('checks the target again at every attempt: one that now points inside is refused without a connection', async () => {
+    const key = await s.key(['webhooks', 'trading:read'], 'moved bot');
+    const created = (await readJson(await api(key, 'POST', '/webhooks', { url: receiver.url('/moved'), events: ['order.canceled'] }))).webhook;
+    // As if the subscriber's name now resolved to the metadata service (the row is not writable through the API).
+    await s.db.pool.query(`UPDATE webhook_subscriptions SET url = 'http://169.254.169.254/latest' WHERE id = $1`, [created.id]);
+    await events.append([{ topic: 'order', name: 'order.canceled', ticker: 'SPY', payload: { orderId: 'o-2' } }]);
+    const [delivery] = await until('the delivery to die', async () => {
+      const deliveries = await deliveriesOf(key, created.id);
+      return deliveries[0]?.status === 'dead' ? deliveries : undefined;
+    });
+    expect(delivery.attempts).toHaveLength(MAX_ATTEMPTS);
+    for (const attempt of delivery.attempts)
+      expect(attempt).toMatchObject({
+        statusCode: null,
+        error: expect.stringMatching(/^target refused: url points at a private or reserved address \(169\.254\.169\.254\)/),
+      });
+    expect(receiver.received['/moved']).toBeUndefined();
+  });
+
   it('dispatches each event once per subscription, only events after it subscribed, and survives a dispatcher rerun', async () => {
     const key = await s.key(['webhooks', 'predictions:read'], 'late bot');
     await events.append([prediction('AAPL', 'prediction.resolved')]);
