@@ -52,6 +52,15 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('25mb'),
   /** base64 of 32 bytes sealing stored webhook secrets; unset = a key file generated under DATA_DIR. */
   SECRETS_KEY: optionalString,
+  // Outbound webhooks (server/webhooks)
+  /** Comma-separated host names (or IP literals) webhooks may target although they resolve to private/loopback addresses. */
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  /** Attempts per delivery (the first included); after the last failure the delivery is dead. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number<number>().int().min(1).max(30).default(8),
+  /** Delay before the first retry; doubled at each further retry (10 s: 10, 20, 40 … 640 s). */
+  WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number<number>().min(0.1).max(3600).default(10),
+  /** One attempt's limit: connect, send and the receiver's answer. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number<number>().min(0.1).max(120).default(10),
   // Market-data ingestion (server/ingestion). The key falls back to the plan's NEXT_PUBLIC_ name.
   POLYGON_API_KEY: optionalString,
   NEXT_PUBLIC_POLYGON_API_KEY: optionalString,

@@ -69,6 +69,7 @@ async function main() {
     await http.close();
     await services.auth.stopKeyCache();
     await services.readCache.stop();
+    await services.webhooks.stopFollowingFeed();
     // A query of a request cut at the deadline may still hold a pooled connection: do not wait for it.
     const closed = await Promise.race([db.close().then(() => true), sleep(Math.max(1000, deadline - Date.now())).then(() => false)]);
     logger.info({ clean: closed }, 'stopped');

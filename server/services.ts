@@ -33,6 +33,10 @@ import { PredictionRepository } from './predictions/repository';
 import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
 import { TradingService } from './trading/service';
+import { SecretBox } from './shared/secret-box';
+import { WebhookRepository } from './webhooks/repository';
+import { WebhookService, webhookSettingsFromConfig } from './webhooks/service';
+import { TargetGuard } from './webhooks/target-guard';
 
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
@@ -54,6 +58,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     predictions: new PredictionRepository(db.pool, events, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
+    webhooks: new WebhookRepository(db.pool),
   };
 }
 
@@ -113,7 +118,19 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
       }),
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions, readCache),
+    webhooks: new WebhookService({
+      repository: repositories.webhooks,
+      secretBox: once(() => SecretBox.fromConfig(config)),
+      guard: new TargetGuard(config.WEBHOOK_ALLOWED_HOSTS),
+      settings: webhookSettingsFromConfig(config),
+      enqueueDelivery: async (tx, job, startAfter) => void (await queue.send(JOB.webhookDeliver, job, { tx, startAfter })),
+    }),
   };
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}

@@ -10,6 +10,7 @@ export const SCOPES = [
   'models:write',
   'trading:read',
   'trading:execute',
+  'webhooks',
   'admin',
 ] as const;
 export const ScopeSchema = z.enum(SCOPES);
@@ -17,7 +18,7 @@ export type Scope = z.infer<typeof ScopeSchema>;
 
 /** Scopes of the plan's environment-variable keys (documented in the README). */
 export const ENV_KEY_SCOPES = {
-  TRADING_BOT_API_KEY: ['market:read', 'predictions:read', 'trading:read', 'trading:execute'],
+  TRADING_BOT_API_KEY: ['market:read', 'predictions:read', 'trading:read', 'trading:execute', 'webhooks'],
   ML_SERVICE_API_KEY: ['market:read', 'predictions:read', 'predictions:write', 'models:write'],
 } as const satisfies Record<string, readonly Scope[]>;
 

@@ -223,7 +223,7 @@ describe('environment keys', () => {
     expect((await get('/api/market-data/latest?ticker=SPY&timeframe=1m', botKey)).status).toBe(200);
     expect((await post('/api/market-data/bulk', { bars: [bar(300)] }, botKey)).status).toBe(403);
     const { rows } = await server.db.pool.query(`SELECT scopes, key_hash FROM api_keys WHERE name = 'TRADING_BOT_API_KEY'`);
-    expect(rows[0].scopes).toEqual(['market:read', 'predictions:read', 'trading:read', 'trading:execute']);
+    expect(rows[0].scopes).toEqual(['market:read', 'predictions:read', 'trading:read', 'trading:execute', 'webhooks']);
   });
 });
 

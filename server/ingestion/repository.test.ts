@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventRepository } from '../events/repository';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { IngestionRepository, type NewRun } from './repository';
 
@@ -54,6 +55,28 @@ describe('IngestionRepository', () => {
       expect.objectContaining({ status: 'FAILED', errorMessage: 'abandoned: the run stopped without finishing this window' }),
     ]);
     expect((await repo.getRun(alive.id))!.status).toBe('RUNNING');
+  });
+
+  it('publishes ingestion.failed, one event per ticker, when a run ends FAILED or is reaped, and not otherwise', async () => {
+    const events = new EventRepository(db.pool);
+    const since = await events.latestId();
+    const ok = await repo.createRun({ ...RUN, tickers: ['SPY'] });
+    await repo.finishRun(ok.id, 'SUCCESS', null);
+    const failed = await repo.createRun({ ...RUN, tickers: ['SPY', 'QQQ'] });
+    const finished = await repo.finishRun(failed.id, 'FAILED', 'polygon said 403');
+    expect(finished).toMatchObject({ id: failed.id, status: 'FAILED', error: 'polygon said 403', finishedAt: expect.any(Date) });
+    const stale = await repo.createRun({ ...RUN, tickers: ['DIA'] });
+    await db.pool.query(`UPDATE ingestion_runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [stale.id]);
+    expect(await repo.reapStaleRuns(60_000)).toBe(1);
+
+    const published = await events.after(since, { topics: ['ingestion'] });
+    expect(published.map((e) => [e.name, e.ticker, e.payload.runId])).toEqual([
+      ['ingestion.failed', 'SPY', failed.id],
+      ['ingestion.failed', 'QQQ', failed.id],
+      ['ingestion.failed', 'DIA', stale.id],
+    ]);
+    expect(published[0]!.payload).toEqual({ runId: failed.id, kind: 'backfill', timeframes: ['1m'], error: 'polygon said 403' });
+    expect(published[2]!.payload.error).toMatch(/^abandoned: no heartbeat since/);
   });
 
   it('closes open windows of a series left by other runs (under the series lock)', async () => {

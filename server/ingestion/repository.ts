@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { DataIngestionLog, IngestionRun, IngestionStatus, Prisma, PrismaClient } from '../db/generated/client';
 import { withTransaction } from '../db/transaction';
 import { appendEventsInTransaction } from '../events/repository';
+import type { NewEvent } from '../events/schema';
 import type { Timeframe } from '../market-data/schema';
 import { sleep } from './pacing';
 import { POLYGON_SOURCE } from './polygon';
@@ -81,6 +82,24 @@ const LOCK_NAMESPACE = 0x5142_0001;
 const RUNS_NEWEST_FIRST = [{ startedAt: 'desc' as const }, { id: 'desc' as const }];
 const LOGS_NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
+interface FailedRun {
+  id: string;
+  kind: string;
+  tickers: string[];
+  timeframes: string[];
+  error: string | null;
+}
+
+/** The change-feed events of a failed run: one per ticker, so subscribers can filter by ticker. */
+function ingestionFailedEvents(run: FailedRun): NewEvent[] {
+  return run.tickers.map((ticker) => ({
+    topic: 'ingestion',
+    name: 'ingestion.failed',
+    ticker,
+    payload: { runId: run.id, kind: run.kind, timeframes: run.timeframes, error: run.error },
+  }));
+}
+
 // Counter increments of a run ($2..$6, see progressParams); every write also counts as a heartbeat.
 const PROGRESS_SET =
   'windows_total = windows_total + $2, windows_done = windows_done + $3, windows_failed = windows_failed + $4, bars = bars + $5, retries = retries + $6, heartbeat_at = now()';
@@ -89,7 +108,11 @@ function progressParams(delta: RunProgressDelta): number[] {
   return [delta.windowsTotal ?? 0, delta.windowsDone ?? 0, delta.windowsFailed ?? 0, delta.bars ?? 0, delta.retries ?? 0];
 }
 
-async function paginate<T extends { id: string }>(find: (args: { take: number; cursor?: { id: string }; skip?: number }) => Promise<T[]>, limit: number, cursor?: string): Promise<Page<T>> {
+async function paginate<T extends { id: string }>(
+  find: (args: { take: number; cursor?: { id: string }; skip?: number }) => Promise<T[]>,
+  limit: number,
+  cursor?: string,
+): Promise<Page<T>> {
   const rows = await find({ take: limit + 1, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) });
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
@@ -144,9 +167,19 @@ export class IngestionRepository {
     await this.pool.query(`UPDATE ingestion_runs SET ${PROGRESS_SET} WHERE id = $1`, [runId, ...progressParams(delta)]);
   }
 
+  /** A FAILED end also publishes `ingestion.failed` (one event per ticker of the run), in the same transaction. */
   async finishRun(runId: string, status: FinalStatus, error: string | null): Promise<IngestionRun> {
     const now = new Date();
-    return this.prisma.ingestionRun.update({ where: { id: runId }, data: { status, error, finishedAt: now, heartbeatAt: now } });
+    if (status !== 'FAILED') return this.prisma.ingestionRun.update({ where: { id: runId }, data: { status, error, finishedAt: now, heartbeatAt: now } });
+    await withTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<FailedRun>(
+        `UPDATE ingestion_runs SET status = 'FAILED', error = $2, finished_at = $3, heartbeat_at = $3 WHERE id = $1
+         RETURNING id, kind, tickers, timeframes, error`,
+        [runId, error, now],
+      );
+      await appendEventsInTransaction(tx, rows.flatMap(ingestionFailedEvents));
+    });
+    return (await this.getRun(runId))!;
   }
 
   /** Opens a window's log row (RUNNING) before its first request goes out. */
@@ -216,22 +249,25 @@ export class IngestionRepository {
    * windows still RUNNING: the log then tells what happened, and those windows get redone.
    */
   async reapStaleRuns(staleMs: number): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `WITH stale AS (
+    return withTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<FailedRun>(
+        `WITH stale AS (
          UPDATE ingestion_runs
          SET status = 'FAILED', finished_at = heartbeat_at,
              error = coalesce(error, 'abandoned: no heartbeat since ' || to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
          WHERE status = 'RUNNING' AND heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)
-         RETURNING id
+         RETURNING id, kind, tickers, timeframes, error
        ), windows AS (
          UPDATE data_ingestion_logs SET status = 'FAILED', completed_at = now(),
            error_message = 'abandoned: the run stopped without finishing this window'
          WHERE status = 'RUNNING' AND run_id IN (SELECT id FROM stale)
        )
-       SELECT id FROM stale`,
-      [staleMs],
-    );
-    return rows.length;
+       SELECT * FROM stale`,
+        [staleMs],
+      );
+      await appendEventsInTransaction(tx, rows.flatMap(ingestionFailedEvents));
+      return rows.length;
+    });
   }
 
   /**
@@ -270,7 +306,12 @@ export class IngestionRepository {
    * lock is held elsewhere; 'wait' polls until it is free (or `signal` aborts). `fn` gets a signal
    * that fires if the lock's connection is lost, after which the lock no longer protects anything.
    */
-  async withAdvisoryLock<T>(key: string, mode: LockMode, fn: (lockLost: AbortSignal) => Promise<T>, options: LockOptions = {}): Promise<{ acquired: true; value: T } | { acquired: false }> {
+  async withAdvisoryLock<T>(
+    key: string,
+    mode: LockMode,
+    fn: (lockLost: AbortSignal) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<{ acquired: true; value: T } | { acquired: false }> {
     const client = await this.pool.connect();
     const lost = new AbortController();
     const onError = (error: Error) => lost.abort(error);

@@ -12,6 +12,10 @@ export const JOB = {
   retention: 'market-data-retention',
   sessionsSweep: 'sessions-sweep',
   eventsPrune: 'events-prune',
+  /** Turns new feed events into webhook deliveries (stately: a burst of triggers coalesces). */
+  webhookDispatch: 'webhook-dispatch',
+  /** One attempt of one webhook delivery: { deliveryId, attempt }; the next attempt is a new job. */
+  webhookDeliver: 'webhook-deliver',
 } as const;
 
 /** One queue per REFRESH_CRON pattern: pg-boss keeps one schedule per queue. */
@@ -19,6 +23,8 @@ export const refreshTickQueue = (index: number) => `ingestion-refresh-tick-${ind
 
 export const SCHEDULES = {
   sessionsSweep: '*/10 * * * *',
+  // The feed's NOTIFY triggers dispatch at once; this catches what a missed notification left.
+  webhookDispatch: '* * * * *',
   retention: '30 3 * * *', // daily, 03:30 UTC
   eventsPrune: '*/10 * * * *',
 } as const;
@@ -40,6 +46,9 @@ export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RE
     periodic(JOB.retention),
     periodic(JOB.sessionsSweep),
     periodic(JOB.eventsPrune),
+    { ...periodic(JOB.webhookDispatch), policy: 'stately' },
+    // Retried only when a worker died mid-attempt: failed attempts are retried by the service's own backoff.
+    { name: JOB.webhookDeliver, retryLimit: 3, retryDelay, expireInSeconds },
     ...patterns.map((_, i) => periodic(refreshTickQueue(i))),
   ];
 }

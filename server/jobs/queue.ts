@@ -114,10 +114,19 @@ export class JobQueue {
     else await this.boss.createQueue(name, options);
   }
 
-  /** Enqueues a job; returns its id, or null when a stately queue already holds one for the key. */
-  async send(name: string, data: object, options: { singletonKey?: string } = {}): Promise<string | null> {
+  /**
+   * Enqueues a job; returns its id, or null when a stately queue already holds one for the key.
+   * `startAfter` delays it; `tx` enqueues it inside the caller's open transaction (it exists only
+   * if that commits).
+   */
+  async send(
+    name: string,
+    data: object,
+    options: { singletonKey?: string; startAfter?: Date; tx?: Pick<pg.ClientBase, 'query'> } = {},
+  ): Promise<string | null> {
     this.definition(name);
-    return this.boss.send(name, data, options);
+    const { tx, ...sendOptions } = options;
+    return this.boss.send(name, data, { ...sendOptions, ...(tx && { db: { executeSql: (text: string, values: unknown[]) => tx.query(text, values) } }) });
   }
 
   /** Runs `handler` for each job of `name`, one job at a time per worker in this process. */

@@ -13,6 +13,7 @@ import { resolveDuePredictions } from '../predictions/resolver';
 import type { Services } from '../services';
 import { JOB, refreshTickQueue, SCHEDULES } from './definitions';
 import type { FeatureJob } from './service';
+import type { DeliveryJob } from '../webhooks/service';
 
 interface WorkerDeps {
   services: Services;
@@ -53,6 +54,7 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
     await services.auth.pruneExpired();
   });
   await queue.work(JOB.eventsPrune, async () => void (await services.events.prune()));
+  await startWebhookWorkers(services, pool);
   const maintenance = createTimeSeriesMaintenance(pool, timeSeries, { retentionYears: config.RETENTION_YEARS });
   await queue.work(JOB.summaryRefresh, async () => void (await maintenance.refresh()));
   await queue.work(JOB.retention, async () => void (await maintenance.retention()));
@@ -80,4 +82,16 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
     if (cron) await queue.schedule(name, cron, {}, tz);
     else await queue.unschedule(name);
   }
+}
+
+/**
+ * Webhooks: the feed's NOTIFY queues a dispatch at once (coalesced: the queue is stately), the
+ * schedule catches up after anything missed; each attempt of each delivery is a job of its own.
+ */
+export async function startWebhookWorkers(services: Pick<Services, 'jobs' | 'webhooks'>, pool: pg.Pool): Promise<void> {
+  const queue = services.jobs.queue;
+  await queue.work(JOB.webhookDispatch, async () => void (await services.webhooks.dispatch()));
+  await queue.work<DeliveryJob>(JOB.webhookDeliver, (job) => services.webhooks.attempt(job), { concurrency: 4 });
+  await queue.schedule(JOB.webhookDispatch, SCHEDULES.webhookDispatch);
+  await services.webhooks.followFeed(pool.options, () => queue.send(JOB.webhookDispatch, {}));
 }

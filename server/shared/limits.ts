@@ -29,6 +29,8 @@ export const ROW_LIMITS = {
   ingestionLogs: { max: 1000, default: 100 },
   /** jobs.list */
   jobs: { max: 200, default: 50 },
+  /** webhooks.deliveries: the newest deliveries of one subscription. */
+  webhookDeliveries: { max: 200, default: 50 },
 } as const satisfies Record<string, RowLimit>;
 
 /**

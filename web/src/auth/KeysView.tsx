@@ -23,6 +23,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   'models:write': 'register and deploy models',
   'trading:read': 'read signals, portfolio, history',
   'trading:execute': 'place paper orders',
+  webhooks: 'subscribe URLs to events (each event also needs its read scope)',
   admin: 'everything, including keys and ingestion',
 };
 const SCOPES = Object.keys(SCOPE_HELP) as Scope[];

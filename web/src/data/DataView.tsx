@@ -12,6 +12,7 @@ import { useTRPC, type RouterOutputs } from '../trpc';
 import { CoverageHeatmap } from './CoverageHeatmap';
 import { IngestionTriggers } from './IngestionTriggers';
 import { JobsPanel } from './JobsPanel';
+import { WebhooksPanel } from './WebhooksPanel';
 import './data.css';
 
 type Run = RouterOutputs['ingestion']['runs']['runs'][number];
@@ -129,6 +130,7 @@ export default function DataView() {
             </QueryView>
           </div>
         )}
+        <WebhooksPanel />
       </section>
     </div>
   );
