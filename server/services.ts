@@ -28,7 +28,7 @@ import { ModelService } from './models/service';
 import { PredictionRepository } from './predictions/repository';
 import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
-import { TradingService } from './trading/service';
+import { TradingService, brokerSettingsFromConfig } from './trading/service';
 
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
@@ -80,7 +80,10 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
       reportReads: repositories.marketDataReads,
       settings: ingestionSettingsFromConfig(config),
       // New bars queue the feature pipeline for the changed part of each series.
-      onBarsWritten: (ticker, timeframe, earliest) => jobs.recomputeFeatures(ticker, timeframe, earliest),
+      onBarsWritten: async (ticker, timeframe, earliest) => {
+        await jobs.recomputeFeatures(ticker, timeframe, earliest);
+        await jobs.matchOrders(ticker); // new bars may fill resting paper orders
+      },
       enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
     }),
     jobs,
@@ -89,7 +92,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
     readCache,
     systemMetrics: repositories.systemMetrics,
-    trading: new TradingService(repositories.trading, repositories.predictions, readCache),
+    trading: new TradingService(repositories.trading, repositories.predictions, repositories.events, readCache, brokerSettingsFromConfig(config)),
   };
 }
 

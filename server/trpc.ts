@@ -16,6 +16,8 @@ export interface Context {
   authError: string | null;
   requestId: string;
   log: Logger;
+  /** Sets a header on the HTTP response (absent for in-process callers). */
+  setResponseHeader?: (name: string, value: string) => void;
 }
 
 /**

@@ -76,9 +76,16 @@ export function createApp({ services, pool, config }: AppOptions): App {
   const limiter = createRateLimiter({ spec: config.RATE_LIMITS, store: config.RATE_LIMIT_STORE, pool });
   app.use(api, limiter.middleware);
 
-  const createContext = ({ req }: { req: express.Request }): Context => {
+  const createContext = ({ req, res }: { req: express.Request; res?: express.Response }): Context => {
     const r = req as AuthenticatedRequest;
-    return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: req.id, log: req.log };
+    return {
+      services,
+      principal: r.principal ?? null,
+      authError: r.authError ?? null,
+      requestId: req.id,
+      log: req.log,
+      setResponseHeader: res && ((name, value) => void res.setHeader(name, value)),
+    };
   };
   app.use(hotReads(createContext)); // first: the bots' most frequent requests
 

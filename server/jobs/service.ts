@@ -37,4 +37,9 @@ export class JobService {
     }
     throw new Error(`could not queue the feature recomputation of ${key}`);
   }
+
+  /** Queues matching of the ticker's open paper orders; one already queued covers the new bars too. */
+  async matchOrders(ticker: string): Promise<void> {
+    await this.queue.send(JOB.ordersMatch, { ticker }, { singletonKey: ticker });
+  }
 }

@@ -86,10 +86,10 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
       <div className="ticket-result" role="status" aria-live="polite">
         {execute.isError && <InlineError>{describeError(execute.error)}</InlineError>}
         {result && (
-          <span className={result.trade.status === 'FILLED' ? 'up' : result.trade.status === 'FAILED' ? 'down' : ''}>
-            {result.trade.status === 'FILLED'
-              ? `Filled ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker} @ ${formatPrice(result.trade.price)}`
-              : `${result.trade.status}: ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker}${result.trade.notes ? ` (${result.trade.notes})` : ''}`}
+          <span className={result.order.status === 'FILLED' ? 'up' : result.order.status === 'NEW' ? '' : 'down'}>
+            {result.order.status === 'FILLED'
+              ? `Filled ${result.order.side} ${result.order.quantity} ${result.order.ticker} @ ${formatPrice(Number(result.order.price))}`
+              : `${result.order.status}: ${result.order.side} ${result.order.quantity} ${result.order.ticker}${result.order.statusReason ? ` (${result.order.statusReason})` : ''}`}
           </span>
         )}
       </div>

@@ -51,8 +51,8 @@ function Portfolio() {
             ).map(([name, value, signed]) => (
               <div className="card" key={name}>
                 <div className="card-label">{name}</div>
-                <div className={`card-value num ${signed ? trendClass(value) : ''}`} aria-label={name}>
-                  {signed ? formatSigned(value, (v) => formatMoney(v)) : formatMoney(value)}
+                <div className={`card-value num ${signed ? trendClass(Number(value)) : ''}`} aria-label={name}>
+                  {signed ? formatSigned(Number(value), (v) => formatMoney(v)) : formatMoney(Number(value))}
                 </div>
               </div>
             ))}
