@@ -10,8 +10,8 @@ export const JOB = {
   predictionsResolve: 'predictions-resolve',
   /** Paper orders of one ticker matched against its new bars: { ticker }. */
   ordersMatch: 'orders-match',
-  /** DAY paper orders expired at their session close. */
-  ordersExpire: 'orders-expire',
+  /** Every minute: paper orders of every ticker with open ones matched, DAY orders expired at their close. */
+  ordersSweep: 'orders-sweep',
   summaryRefresh: 'daily-summary-refresh',
   retention: 'market-data-retention',
   sessionsSweep: 'sessions-sweep',
@@ -22,7 +22,7 @@ export const refreshTickQueue = (index: number) => `ingestion-refresh-tick-${ind
 
 export const SCHEDULES = {
   sessionsSweep: '*/10 * * * *',
-  ordersExpire: '* * * * *',
+  ordersSweep: '* * * * *',
   retention: '30 3 * * *', // daily, 03:30 UTC
 } as const;
 
@@ -40,7 +40,7 @@ export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RE
     { name: JOB.featuresRecompute, retryLimit: 5, retryDelay, expireInSeconds, policy: 'stately' },
     // Stately: while one matching of a ticker is queued, more bars need no second one (it reads them all).
     { name: JOB.ordersMatch, retryLimit: 5, retryDelay, expireInSeconds, policy: 'stately' },
-    periodic(JOB.ordersExpire),
+    periodic(JOB.ordersSweep),
     periodic(JOB.predictionsResolve),
     periodic(JOB.summaryRefresh),
     periodic(JOB.retention),

@@ -42,4 +42,13 @@ export class JobService {
   async matchOrders(ticker: string): Promise<void> {
     await this.queue.send(JOB.ordersMatch, { ticker }, { singletonKey: ticker });
   }
+
+  /**
+   * matchOrders for each ticker of a bar write that comes from a request (bulk POST). Where this
+   * process runs no queue (a bare API in tests), the every-minute orders sweep matches them instead.
+   */
+  async matchOrdersOf(tickers: Iterable<string>): Promise<void> {
+    if (!this.queue.running) return;
+    for (const ticker of new Set(tickers)) await this.matchOrders(ticker);
+  }
 }

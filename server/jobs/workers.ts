@@ -47,8 +47,8 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
   await queue.work<{ ticker: string }>(JOB.ordersMatch, async ({ ticker }) => {
     await services.trading.match(ticker);
   });
-  await queue.work(JOB.ordersExpire, async () => {
-    await services.trading.expireDue();
+  await queue.work(JOB.ordersSweep, async () => {
+    await services.trading.sweep();
   });
   await queue.work(JOB.predictionsResolve, async () => {
     await resolveDuePredictions({ predictions: services.predictions.repository, metrics: services.systemMetrics });
@@ -62,7 +62,7 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
 
   await queue.schedule(JOB.predictionsResolve, config.PREDICTION_RESOLVE_CRON);
   await queue.schedule(JOB.sessionsSweep, SCHEDULES.sessionsSweep);
-  await queue.schedule(JOB.ordersExpire, SCHEDULES.ordersExpire);
+  await queue.schedule(JOB.ordersSweep, SCHEDULES.ordersSweep);
   // TimescaleDB runs its own refresh and retention policies.
   const native = !timeSeries.timescaledb;
   await scheduleOrNot(JOB.summaryRefresh, native && config.MATVIEW_REFRESH_CRON !== 'off' ? config.MATVIEW_REFRESH_CRON : null);

@@ -135,8 +135,8 @@ describe('time in force', () => {
     const gtc = await b.execute(order({ type: 'LIMIT', limitPrice: 95, timeInForce: 'GTC', quantity: 1 }), at('14:01'));
     expect(day.order.expiresAt).toBe(at('20:00').toISOString()); // 16:00 New York (EDT)
     await bar('20:00', 94, 94, 94, 94); // after-hours bar at the close: too late for the DAY order
-    expect(await b.expireDue(at('19:59'))).toBe(0);
-    await b.match('SPY', at('20:01'));
+    // The every-minute sweep matches every ticker with open orders: 2 events (one fill, one expiry).
+    expect(await b.sweep(at('20:01'))).toBe(2);
     const closed = await b.orders({ status: 'closed', limit: 5 });
     expect(closed.map((o) => [o.id, o.status, o.price])).toEqual([[gtc.order.id, 'FILLED', '94'], [day.order.id, 'EXPIRED', null]]);
     expect(closed[1]!.statusReason).toContain('session closed');
@@ -145,7 +145,7 @@ describe('time in force', () => {
 
     // The sweep expires an order without any new bar.
     const idle = await b.execute(order({ type: 'LIMIT', limitPrice: 90, quantity: 1 }), at('15:00', '2025-07-02'));
-    expect(await b.expireDue(at('20:00', '2025-07-02'))).toBe(1);
+    expect(await b.sweep(at('20:00', '2025-07-02'))).toBe(1);
     expect(await find(b, idle.order.id)).toMatchObject({ status: 'EXPIRED' });
   });
 

@@ -220,12 +220,8 @@ export class TradingRepository {
     return rows;
   }
 
-  /** Tickers with open orders that expire at or before `at`. */
-  async tickersWithOrdersExpiringBy(at: Date): Promise<string[]> {
-    const { rows } = await this.db.query<{ ticker: string }>(
-      `SELECT DISTINCT ticker FROM trades WHERE status = 'NEW' AND expires_at <= $1 ORDER BY ticker`,
-      [at],
-    );
+  async tickersWithOpenOrders(): Promise<string[]> {
+    const { rows } = await this.db.query<{ ticker: string }>(`SELECT DISTINCT ticker FROM trades WHERE status = 'NEW' ORDER BY ticker`);
     return rows.map((r) => r.ticker);
   }
 

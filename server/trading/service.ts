@@ -399,7 +399,7 @@ export class TradingService {
    * Evaluates the open orders of `ticker`, in time priority, against the bars that started at or
    * after each was placed (and after the last bar it was evaluated against); expires DAY orders at
    * their close. Run by the orders-match job whenever bars of the ticker arrive. Returns how many
-   * orders it filled, expired or rejected.
+   * order events it wrote.
    */
   async match(ticker: string, now = new Date()): Promise<number> {
     return this.inTransaction(now, async (tx, changes) => {
@@ -411,10 +411,13 @@ export class TradingService {
     });
   }
 
-  /** Expires the DAY orders whose close has passed (the every-minute sweep), matching their bars first. */
-  async expireDue(now = new Date()): Promise<number> {
+  /**
+   * The every-minute sweep: matches every ticker with open orders, so bars from any path fill them
+   * and DAY orders expire at their close even without new bars.
+   */
+  async sweep(now = new Date()): Promise<number> {
     let ended = 0;
-    for (const ticker of await this.repository.tickersWithOrdersExpiringBy(now)) ended += await this.match(ticker, now);
+    for (const ticker of await this.repository.tickersWithOpenOrders()) ended += await this.match(ticker, now);
     return ended;
   }
 
