@@ -69,7 +69,9 @@ function PositionSummary({ ticker }: { ticker: string }) {
               <dt>Unrealised P&amp;L</dt>
               <dd className={`num ${trendClass(toDisplay(position.unrealizedPnL))}`}>
                 {formatSigned(toDisplay(position.unrealizedPnL), (v) => formatMoney(v))}
-                {position.unrealizedPnLPct !== null && <span className="muted"> ({formatSigned(position.unrealizedPnLPct / 100, (v) => formatPercent(v, 2))})</span>}
+                {position.unrealizedPnLPct !== null && (
+                  <span className="muted"> ({formatSigned(position.unrealizedPnLPct / 100, (v) => formatPercent(v, 2))})</span>
+                )}
               </dd>
             </dl>
           ) : (
