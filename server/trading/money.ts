@@ -7,7 +7,7 @@ import { z } from 'zod';
 export { Decimal };
 
 /** Columns hold 6 decimals (NUMERIC(20,6) for prices and quantities, NUMERIC(26,6) for amounts). */
-export const SCALE = 6;
+const SCALE = 6;
 
 const DECIMAL_TEXT = /^\d{1,14}(\.\d{1,6})?$/;
 

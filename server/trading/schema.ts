@@ -14,7 +14,7 @@ const upperEnum = <const T extends readonly [string, ...string[]]>(values: T) =>
 const SIDES = ['BUY', 'SELL'] as const;
 const ORDER_TYPES = ['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT'] as const;
 const TIMES_IN_FORCE = ['DAY', 'GTC', 'IOC', 'FOK'] as const;
-export const ORDER_STATUSES = ['NEW', 'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'] as const;
+const ORDER_STATUSES = ['NEW', 'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type OrderType = (typeof ORDER_TYPES)[number];
 export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
@@ -204,7 +204,7 @@ export const PortfolioResponseSchema = z.object({
 
 export const ClosePositionInputSchema = z.object({ ticker: TickerSchema });
 
-export const AccountSchema = z.object({
+const AccountSchema = z.object({
   cash: DecimalStringSchema,
   buyingPower: DecimalStringSchema.describe('cash minus what open BUY orders (and, with shorting, open short SELLs) would cost'),
   positionsValue: DecimalStringSchema.describe('Long market value minus short market value, at the newest bars'),

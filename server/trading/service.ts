@@ -59,7 +59,7 @@ const ZERO = new Decimal(0);
 const dec = (value: string) => new Decimal(value);
 const decOrNull = (value: string | null) => (value === null ? null : new Decimal(value));
 
-export function toOrderRow(t: TradeRecord): OrderRow {
+function toOrderRow(t: TradeRecord): OrderRow {
   return {
     id: t.id,
     clientOrderId: t.clientOrderId,

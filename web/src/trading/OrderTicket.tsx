@@ -103,34 +103,8 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
             ))}
           </select>
         </label>
-        {hasStop(orderType) && (
-          <label className="field">
-            Stop price
-            <input
-              className="input num"
-              type="number"
-              min="0"
-              step="0.01"
-              value={stopPrice}
-              placeholder={lastPrice ? lastPrice.toFixed(2) : ''}
-              onChange={(e) => setStopPrice(e.target.value)}
-            />
-          </label>
-        )}
-        {hasLimit(orderType) && (
-          <label className="field">
-            Limit price
-            <input
-              className="input num"
-              type="number"
-              min="0"
-              step="0.01"
-              value={limitPrice}
-              placeholder={lastPrice ? lastPrice.toFixed(2) : ''}
-              onChange={(e) => setLimitPrice(e.target.value)}
-            />
-          </label>
-        )}
+        {hasStop(orderType) && <PriceField label="Stop price" value={stopPrice} lastPrice={lastPrice} onChange={setStopPrice} />}
+        {hasLimit(orderType) && <PriceField label="Limit price" value={limitPrice} lastPrice={lastPrice} onChange={setLimitPrice} />}
         <div className="field">
           Est. value
           <span className="num ticket-estimate">{formatMoney(estimate)}</span>
@@ -151,5 +125,23 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
       </div>
       <p className="ticket-note muted">Paper trading: market orders fill at the newest bar's close; resting orders on later bars.</p>
     </form>
+  );
+}
+
+/** A price input; empty means the last price, shown as its placeholder. */
+function PriceField({ label, value, lastPrice, onChange }: { label: string; value: string; lastPrice: number | null; onChange: (value: string) => void }) {
+  return (
+    <label className="field">
+      {label}
+      <input
+        className="input num"
+        type="number"
+        min="0"
+        step="0.01"
+        value={value}
+        placeholder={lastPrice ? lastPrice.toFixed(2) : ''}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
   );
 }
