@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
+/** A non-negative decimal kept as its text, for exact money (decimal.js reads it). */
+const paperDecimal = z.string().trim().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal, e.g. 100000 or 0.5');
 
 const envSchema = z.object({
   DATABASE_URL: optionalString,
@@ -98,6 +100,18 @@ const envSchema = z.object({
   /** Reconnect backoff of the stream: first wait up to this, doubling (full jitter) up to STREAM_RECONNECT_MAX_MS. */
   STREAM_RECONNECT_MIN_MS: z.coerce.number<number>().int().min(10).max(60_000).default(1000),
   STREAM_RECONNECT_MAX_MS: z.coerce.number<number>().int().min(10).max(600_000).default(30_000),
+  // Paper broker (server/trading): the account, fees and slippage, as decimal strings.
+  PAPER_STARTING_CASH: paperDecimal.default('100000'),
+  /** true: SELL beyond the position opens a short (its value must fit the buying power). */
+  PAPER_ALLOW_SHORT: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Seconds: a MARKET order on a newest bar older than this is refused; 0 = off. */
+  PAPER_MAX_PRICE_AGE: z.coerce.number<number>().int().min(0).default(0),
+  /** Fee of a fill: max(PAPER_FEE_MIN, value × PAPER_FEE_BPS / 10000 + shares × PAPER_FEE_PER_SHARE). */
+  PAPER_FEE_BPS: paperDecimal.default('0'),
+  PAPER_FEE_PER_SHARE: paperDecimal.default('0'),
+  PAPER_FEE_MIN: paperDecimal.default('0'),
+  /** MARKET and STOP fills move against the order by this many basis points. */
+  PAPER_SLIPPAGE_BPS: paperDecimal.default('0'),
 });
 
 export type AppConfig = z.infer<typeof envSchema> & { dataDir: string };

@@ -32,7 +32,7 @@ import { ModelService } from './models/service';
 import { PredictionRepository } from './predictions/repository';
 import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
-import { TradingService } from './trading/service';
+import { TradingService, brokerSettingsFromConfig } from './trading/service';
 import { SecretBox } from './shared/secret-box';
 import { WebhookRepository } from './webhooks/repository';
 import { WebhookService, webhookSettingsFromConfig } from './webhooks/service';
@@ -77,10 +77,12 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     maintenanceIntervalSeconds: config.JOB_MAINTENANCE_SECONDS,
   });
   const jobs = new JobService(queue, repositories.jobs);
-  // New bars queue the feature pipeline for the changed part of each series, and a resolution pass.
+  // New bars queue the feature pipeline for the changed part of each series, a resolution pass,
+  // and matching of the ticker's resting paper orders.
   const onBarsWritten = async (ticker: string, timeframe: Timeframe, earliest: Date) => {
     await jobs.recomputeFeatures(ticker, timeframe, earliest);
     await queue.send(JOB.predictionsResolve, { barsChangedSince: earliest.toISOString() });
+    await jobs.matchOrders(ticker);
   };
   const ingestion = new IngestionService({
     repository: repositories.ingestion,
@@ -117,7 +119,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
         onBarsWritten,
       }),
     systemMetrics: repositories.systemMetrics,
-    trading: new TradingService(repositories.trading, repositories.predictions, readCache),
+    trading: new TradingService(repositories.trading, repositories.predictions, repositories.events, readCache, brokerSettingsFromConfig(config)),
     webhooks: new WebhookService({
       repository: repositories.webhooks,
       secretBox: once(() => SecretBox.fromConfig(config)),

@@ -16,6 +16,8 @@ export interface Context {
   authError: string | null;
   requestId: string;
   log: Logger;
+  /** Sets a header on the HTTP response (absent for in-process callers). */
+  setResponseHeader?: (name: string, value: string) => void;
 }
 
 /** What a procedure declares beside its OpenAPI route: the scope it needs (set by scopedProcedure). */

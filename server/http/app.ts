@@ -80,9 +80,16 @@ export function createApp({ services, pool, config }: AppOptions): App {
   // Rate limits are per key, so they come after authentication.
   app.use(['/api', '/trpc', '/auth'], series(failFastWhileDatabaseDown(services.databaseAvailability), cookieParser(), authenticate(services.auth), limiter.middleware));
 
-  const createContext = ({ req }: { req: express.Request }): Context => {
+  const createContext = ({ req, res }: { req: express.Request; res?: express.Response }): Context => {
     const r = req as AuthenticatedRequest;
-    return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: req.id, log: req.log };
+    return {
+      services,
+      principal: r.principal ?? null,
+      authError: r.authError ?? null,
+      requestId: req.id,
+      log: req.log,
+      setResponseHeader: res && ((name, value) => void res.setHeader(name, value)),
+    };
   };
   app.use(hotReads(createContext, services.readCache)); // first: the bots' most frequent requests
 

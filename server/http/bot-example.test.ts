@@ -91,7 +91,8 @@ describe("the plan's bot example", () => {
     expect(bought).toEqual([{ ticker: 'SPY', confidence: 0.82, status: 200 }]);
     const history = await api('/trading/history', BOT_KEY);
     expect(history.body.trades).toEqual([
-      expect.objectContaining({ ticker: 'SPY', side: 'BUY', type: 'MARKET', quantity: 82, status: 'FILLED', price: 601, totalValue: 82 * 601, strategy: 'ML_Signal' }),
+      // Amounts are exact decimal strings on the wire, as Alpaca sends them: 82 × 601 = 49282.
+      expect.objectContaining({ ticker: 'SPY', side: 'BUY', type: 'MARKET', quantity: '82', status: 'FILLED', price: '601', totalValue: '49282', strategy: 'ML_Signal' }),
     ]);
   });
 

@@ -8,6 +8,10 @@ export const JOB = {
   /** Feature recomputation of one series after its bars changed: { ticker, timeframe, since }. */
   featuresRecompute: 'features-recompute',
   predictionsResolve: 'predictions-resolve',
+  /** Paper orders of one ticker matched against its new bars: { ticker }. */
+  ordersMatch: 'orders-match',
+  /** Every minute: paper orders of every ticker with open ones matched, DAY orders expired at their close. */
+  ordersSweep: 'orders-sweep',
   summaryRefresh: 'daily-summary-refresh',
   retention: 'market-data-retention',
   sessionsSweep: 'sessions-sweep',
@@ -25,6 +29,7 @@ export const SCHEDULES = {
   sessionsSweep: '*/10 * * * *',
   // The feed's NOTIFY triggers dispatch at once; this catches what a missed notification left.
   webhookDispatch: '* * * * *',
+  ordersSweep: '* * * * *',
   retention: '30 3 * * *', // daily, 03:30 UTC
   eventsPrune: '*/10 * * * *',
 } as const;
@@ -41,6 +46,9 @@ export function jobQueues(config: Pick<AppConfig, 'JOB_EXPIRE_SECONDS' | 'JOB_RE
     // 5 retries: about 5, 10, 20, 40 and 80 s apart with the default delay, then dead.
     { name: JOB.ingestionRun, retryLimit: 5, retryDelay, expireInSeconds },
     { name: JOB.featuresRecompute, retryLimit: 5, retryDelay, expireInSeconds, policy: 'stately' },
+    // Stately: while one matching of a ticker is queued, more bars need no second one (it reads them all).
+    { name: JOB.ordersMatch, retryLimit: 5, retryDelay, expireInSeconds, policy: 'stately' },
+    periodic(JOB.ordersSweep),
     periodic(JOB.predictionsResolve),
     periodic(JOB.summaryRefresh),
     periodic(JOB.retention),

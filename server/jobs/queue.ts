@@ -114,6 +114,11 @@ export class JobQueue {
     else await this.boss.createQueue(name, options);
   }
 
+  /** Whether start() has installed the queues in this process (jobs can be sent). */
+  get running(): boolean {
+    return this.started;
+  }
+
   /**
    * Enqueues a job; returns its id, or null when a stately queue already holds one for the key.
    * `startAfter` delays it; `tx` enqueues it inside the caller's open transaction (it exists only

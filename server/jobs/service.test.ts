@@ -56,3 +56,13 @@ describe('feature recomputation jobs', () => {
     ]);
   });
 });
+
+describe('paper order matching jobs', () => {
+  it('queue one matching per ticker of a bar write; a second write while it is queued adds none', async () => {
+    const matching = async () =>
+      (await db.pool.query<{ key: string }>(`SELECT singleton_key AS key FROM pgboss.job WHERE name = $1 AND state = 'created' ORDER BY 1`, [JOB.ordersMatch])).rows;
+    await jobs.matchOrdersOf(['SPY', 'QQQ', 'SPY']);
+    await jobs.matchOrdersOf(['SPY']);
+    expect(await matching()).toEqual([{ key: 'QQQ' }, { key: 'SPY' }]);
+  });
+});

@@ -37,4 +37,18 @@ export class JobService {
     }
     throw new Error(`could not queue the feature recomputation of ${key}`);
   }
+
+  /** Queues matching of the ticker's open paper orders; one already queued covers the new bars too. */
+  async matchOrders(ticker: string): Promise<void> {
+    await this.queue.send(JOB.ordersMatch, { ticker }, { singletonKey: ticker });
+  }
+
+  /**
+   * matchOrders for each ticker of a bar write that comes from a request (bulk POST). Where this
+   * process runs no queue (a bare API in tests), the every-minute orders sweep matches them instead.
+   */
+  async matchOrdersOf(tickers: Iterable<string>): Promise<void> {
+    if (!this.queue.running) return;
+    for (const ticker of new Set(tickers)) await this.matchOrders(ticker);
+  }
 }

@@ -45,6 +45,12 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
   await queue.work<FeatureJob>(JOB.featuresRecompute, async ({ ticker, timeframe, since }) => {
     await services.features.onBarsWritten(ticker, timeframe, new Date(since));
   });
+  await queue.work<{ ticker: string }>(JOB.ordersMatch, async ({ ticker }) => {
+    await services.trading.match(ticker);
+  });
+  await queue.work(JOB.ordersSweep, async () => {
+    await services.trading.sweep();
+  });
   // Scheduled passes carry no data; a pass queued after a bars write carries the earliest bar written.
   await queue.work<{ barsChangedSince?: string }>(JOB.predictionsResolve, async ({ barsChangedSince }) => {
     const options = barsChangedSince ? { barsChangedSince: new Date(barsChangedSince) } : {};
@@ -62,6 +68,7 @@ export async function startWorkers({ services, pool, timeSeries, config }: Worke
   await queue.schedule(JOB.predictionsResolve, config.PREDICTION_RESOLVE_CRON);
   await queue.schedule(JOB.sessionsSweep, SCHEDULES.sessionsSweep);
   await queue.schedule(JOB.eventsPrune, SCHEDULES.eventsPrune);
+  await queue.schedule(JOB.ordersSweep, SCHEDULES.ordersSweep);
   // TimescaleDB runs its own refresh and retention policies.
   const native = !timeSeries.timescaledb;
   await scheduleOrNot(JOB.summaryRefresh, native && config.MATVIEW_REFRESH_CRON !== 'off' ? config.MATVIEW_REFRESH_CRON : null);

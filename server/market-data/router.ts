@@ -53,11 +53,11 @@ export const marketDataRouter = router({
     .meta({ openapi: { method: 'POST', path: '/market-data/bulk', tags, summary: 'Insert or update bars, all or nothing' } })
     .input(BulkInsertInputSchema)
     .output(BulkInsertResponseSchema)
-    .mutation(async ({ ctx, input }) => ({
-      success: true as const,
-      received: input.bars.length,
-      ...(await ctx.services.marketData.upsertBars(input.bars)),
-    })),
+    .mutation(async ({ ctx, input }) => {
+      const written = await ctx.services.marketData.upsertBars(input.bars);
+      await ctx.services.jobs.matchOrdersOf(input.bars.map((bar) => bar.ticker)); // new bars may fill paper orders
+      return { success: true as const, received: input.bars.length, ...written };
+    }),
 
   coverage: read
     .meta({ openapi: { method: 'GET', path: '/market-data/coverage', tags, summary: 'Bar counts, earliest and latest per series' } })

@@ -1,5 +1,5 @@
 // Fault: `kill -9` of a server process in the middle of a paper order. First at a fixed point (the
-// order has updated the position and waits to insert its trade when the process dies), then at
+// order holds the account and position locks and waits to insert its trade when the process dies), then at
 // random moments. After a restart, the same request (same clientOrderId) must leave
 // exactly one trade and one position change per order, and a retry must get the original trade.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,7 @@ afterAll(async () => {
 });
 
 const blocking = {
-  ticker: 'KIL', side: 'BUY', type: 'MARKET', quantity: 1, price: null, limitPrice: null, totalValue: null, orderTime: new Date(),
-  executionTime: null, status: 'PENDING', exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null,
+  ticker: 'KIL', side: 'BUY', type: 'MARKET', timeInForce: 'DAY', quantity: '1', limitPrice: null, stopPrice: null, orderTime: new Date(), expiresAt: null,
 } as const;
 
 const order = (clientOrderId: string, quantity: number) => ({ ticker: 'KIL', side: 'BUY', quantity, clientOrderId });
@@ -65,9 +64,9 @@ const noOrphans = async () =>
 
 async function ledger() {
   const trades = await db.pool.query<{ client_order_id: string; n: number; quantity: number }>(
-    `SELECT client_order_id, count(*)::int AS n, sum(quantity) AS quantity FROM trades WHERE ticker = 'KIL' GROUP BY 1 ORDER BY 1`,
+    `SELECT client_order_id, count(*)::int AS n, sum(quantity)::float8 AS quantity FROM trades WHERE ticker = 'KIL' GROUP BY 1 ORDER BY 1`,
   );
-  const position = await db.pool.query<{ quantity: number }>(`SELECT quantity FROM portfolio WHERE ticker = 'KIL'`);
+  const position = await db.pool.query<{ quantity: number }>(`SELECT quantity::float8 AS quantity FROM portfolio WHERE ticker = 'KIL'`);
   return { trades: trades.rows, position: position.rows[0]?.quantity ?? 0 };
 }
 
@@ -82,7 +81,7 @@ describe('kill -9 mid-order', () => {
     const lockTaken = new Promise<void>((resolve) => (locked = resolve));
     const holder = new TradingRepository(db.pool)
       .transaction(async (tx) => {
-        await tx.insertTrade({ ...blocking, clientOrderId: 'held-1' });
+        await tx.insertOrder({ ...blocking, clientOrderId: 'held-1' });
         locked();
         await lockHeld;
         throw new Error('roll back');
@@ -104,10 +103,10 @@ describe('kill -9 mid-order', () => {
     url = await restart();
     const retry = await place(url, order('held-1', 5));
     expect(retry.status).toBe(200);
-    const first = (await retry.json()) as { created: boolean; trade: { id: string; quantity: number } };
-    expect(first).toMatchObject({ created: true, trade: { quantity: 5 } });
+    const first = (await retry.json()) as { created: boolean; order: { id: string; quantity: string } };
+    expect(first).toMatchObject({ created: true, order: { quantity: '5' } });
     const again = (await (await place(url, order('held-1', 5))).json()) as typeof first;
-    expect(again).toMatchObject({ created: false, trade: { id: first.trade.id } });
+    expect(again).toMatchObject({ created: false, order: { id: first.order.id } });
     expect(await ledger()).toEqual({ trades: [{ client_order_id: 'held-1', n: 1, quantity: 5 }], position: 5 });
   });
 
@@ -124,10 +123,10 @@ describe('kill -9 mid-order', () => {
       url = await restart();
       const retry = await place(url, body);
       expect(retry.status).toBe(200);
-      const { trade } = (await retry.json()) as { trade: { id: string } };
-      const replay = (await (await place(url, body)).json()) as { created: boolean; trade: { id: string } };
-      expect(replay).toMatchObject({ created: false, trade: { id: trade.id } });
-      placed.push({ id: body.clientOrderId, quantity: round, tradeId: trade.id });
+      const { order: placedOrder } = (await retry.json()) as { order: { id: string } };
+      const replay = (await (await place(url, body)).json()) as { created: boolean; order: { id: string } };
+      expect(replay).toMatchObject({ created: false, order: { id: placedOrder.id } });
+      placed.push({ id: body.clientOrderId, quantity: round, tradeId: placedOrder.id });
     }
     const { trades, position } = await ledger();
     for (const p of placed) expect(trades).toContainEqual({ client_order_id: p.id, n: 1, quantity: p.quantity });

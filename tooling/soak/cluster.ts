@@ -95,6 +95,8 @@ function startInstance(databaseUrl: string, workDir: string, index: number): { c
     LOG_LEVEL: 'warn',
     // The soak measures the app, not the per-key limiter (one key drives every request).
     RATE_LIMITS: 'default=1000000,anonymous=1000000',
+    // Every soak order is a BUY: enough paper cash that none is refused for buying power.
+    PAPER_STARTING_CASH: '1000000000000',
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[instance ${index}] ${chunk.toString()}`));

@@ -8,7 +8,12 @@ import { useTRPC, type RouterInputs } from '../trpc';
 
 type Order = RouterInputs['trading']['execute'];
 type Side = Order['side'];
-type OrderType = NonNullable<Order['type']>;
+type OrderType = 'MARKET' | 'LIMIT' | 'STOP' | 'STOP_LIMIT';
+type TimeInForce = 'DAY' | 'GTC' | 'IOC' | 'FOK';
+
+const TYPE_LABELS: Record<OrderType, string> = { MARKET: 'Market', LIMIT: 'Limit', STOP: 'Stop', STOP_LIMIT: 'Stop limit' };
+const hasLimit = (t: OrderType) => t === 'LIMIT' || t === 'STOP_LIMIT';
+const hasStop = (t: OrderType) => t === 'STOP' || t === 'STOP_LIMIT';
 
 export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: number | null }) {
   const trpc = useTRPC();
@@ -17,6 +22,8 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
   const [quantity, setQuantity] = useState('10');
   const [orderType, setOrderType] = useState<OrderType>('MARKET');
   const [limitPrice, setLimitPrice] = useState('');
+  const [stopPrice, setStopPrice] = useState('');
+  const [timeInForce, setTimeInForce] = useState<TimeInForce>('DAY');
   const [clientOrderId, setClientOrderId] = useState(() => crypto.randomUUID());
 
   const execute = useMutation(
@@ -29,14 +36,27 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
   );
 
   const qty = Number(quantity);
-  const limit = Number(limitPrice || lastPrice || 0);
-  const valid = Number.isFinite(qty) && qty > 0 && (orderType === 'MARKET' || limit > 0);
-  const estimate = valid ? qty * (orderType === 'LIMIT' ? limit : (lastPrice ?? 0)) : null;
+  // Prices go to the API as the decimal text typed (exact); numbers only for the estimate.
+  const limitText = limitPrice || (lastPrice ? String(lastPrice) : '');
+  const stopText = stopPrice || (lastPrice ? String(lastPrice) : '');
+  const valid = Number.isFinite(qty) && qty > 0 && (!hasLimit(orderType) || Number(limitText) > 0) && (!hasStop(orderType) || Number(stopText) > 0);
+  const reference = hasLimit(orderType) ? Number(limitText) : hasStop(orderType) ? Number(stopText) : (lastPrice ?? 0);
+  const estimate = valid ? qty * reference : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!valid) return;
-    execute.mutate({ ticker, side, quantity: qty, type: orderType, limitPrice: orderType === 'LIMIT' ? limit : undefined, clientOrderId, strategy: 'Manual' });
+    execute.mutate({
+      ticker,
+      side,
+      quantity,
+      type: orderType,
+      timeInForce,
+      limitPrice: hasLimit(orderType) ? limitText : undefined,
+      stopPrice: hasStop(orderType) ? stopText : undefined,
+      clientOrderId,
+      strategy: 'Manual',
+    });
   };
 
   const result = execute.data;
@@ -52,29 +72,39 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
       <div className="ticket-grid">
         <label className="field">
           Quantity
-          <input className="input num" type="number" min="0" step="any" inputMode="decimal" value={quantity} onChange={(e) => setQuantity(e.target.value)} required />
+          <input
+            className="input num"
+            type="number"
+            min="0"
+            step="any"
+            inputMode="decimal"
+            value={quantity}
+            onChange={(e) => setQuantity(e.target.value)}
+            required
+          />
         </label>
         <label className="field">
           Order type
           <select className="select" value={orderType} onChange={(e) => setOrderType(e.target.value as OrderType)}>
-            <option value="MARKET">Market</option>
-            <option value="LIMIT">Limit</option>
+            {(Object.keys(TYPE_LABELS) as OrderType[]).map((t) => (
+              <option key={t} value={t}>
+                {TYPE_LABELS[t]}
+              </option>
+            ))}
           </select>
         </label>
-        {orderType === 'LIMIT' && (
-          <label className="field">
-            Limit price
-            <input
-              className="input num"
-              type="number"
-              min="0"
-              step="0.01"
-              value={limitPrice}
-              placeholder={lastPrice ? lastPrice.toFixed(2) : ''}
-              onChange={(e) => setLimitPrice(e.target.value)}
-            />
-          </label>
-        )}
+        <label className="field">
+          Time in force
+          <select className="select" value={timeInForce} onChange={(e) => setTimeInForce(e.target.value as TimeInForce)}>
+            {(['DAY', 'GTC', 'IOC', 'FOK'] as const).map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        {hasStop(orderType) && <PriceField label="Stop price" value={stopPrice} lastPrice={lastPrice} onChange={setStopPrice} />}
+        {hasLimit(orderType) && <PriceField label="Limit price" value={limitPrice} lastPrice={lastPrice} onChange={setLimitPrice} />}
         <div className="field">
           Est. value
           <span className="num ticket-estimate">{formatMoney(estimate)}</span>
@@ -86,14 +116,32 @@ export function OrderTicket({ ticker, lastPrice }: { ticker: string; lastPrice: 
       <div className="ticket-result" role="status" aria-live="polite">
         {execute.isError && <InlineError>{describeError(execute.error)}</InlineError>}
         {result && (
-          <span className={result.trade.status === 'FILLED' ? 'up' : result.trade.status === 'FAILED' ? 'down' : ''}>
-            {result.trade.status === 'FILLED'
-              ? `Filled ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker} @ ${formatPrice(result.trade.price)}`
-              : `${result.trade.status}: ${result.trade.side} ${result.trade.quantity} ${result.trade.ticker}${result.trade.notes ? ` (${result.trade.notes})` : ''}`}
+          <span className={result.order.status === 'FILLED' ? 'up' : result.order.status === 'NEW' ? '' : 'down'}>
+            {result.order.status === 'FILLED'
+              ? `Filled ${result.order.side} ${result.order.quantity} ${result.order.ticker} @ ${formatPrice(Number(result.order.price))}`
+              : `${result.order.status}: ${result.order.side} ${result.order.quantity} ${result.order.ticker}${result.order.statusReason ? ` (${result.order.statusReason})` : ''}`}
           </span>
         )}
       </div>
-      <p className="ticket-note muted">Paper trading: fills at the newest bar's close.</p>
+      <p className="ticket-note muted">Paper trading: market orders fill at the newest bar's close; resting orders on later bars.</p>
     </form>
+  );
+}
+
+/** A price input; empty means the last price, shown as its placeholder. */
+function PriceField({ label, value, lastPrice, onChange }: { label: string; value: string; lastPrice: number | null; onChange: (value: string) => void }) {
+  return (
+    <label className="field">
+      {label}
+      <input
+        className="input num"
+        type="number"
+        min="0"
+        step="0.01"
+        value={value}
+        placeholder={lastPrice ? lastPrice.toFixed(2) : ''}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
   );
 }

@@ -10,6 +10,7 @@ import { Can, useSession } from '../auth/session';
 import { DirectionBadge, OutcomeBadge } from '../predictions/badges';
 import { useTRPC } from '../trpc';
 import { OrderTicket } from './OrderTicket';
+import { toDisplay } from './tables';
 import './trading.css';
 
 const LIVE_MS = 15_000;
@@ -57,18 +58,20 @@ function PositionSummary({ ticker }: { ticker: string }) {
       <h3 className="section-title">Position</h3>
       <QueryView query={portfolio} label="Loading position">
         {() =>
-          position && position.quantity !== 0 ? (
+          position && Number(position.quantity) !== 0 ? (
             <dl className="kv" role="group" aria-label={`${ticker} position`}>
               <dt>Quantity</dt>
               <dd className="num">{position.quantity}</dd>
               <dt>Avg entry price</dt>
-              <dd className="num">{formatPrice(position.avgEntryPrice)}</dd>
+              <dd className="num">{formatPrice(toDisplay(position.avgEntryPrice))}</dd>
               <dt>Market value</dt>
-              <dd className="num">{formatMoney(position.marketValue)}</dd>
+              <dd className="num">{formatMoney(toDisplay(position.marketValue))}</dd>
               <dt>Unrealised P&amp;L</dt>
-              <dd className={`num ${trendClass(position.unrealizedPnL)}`}>
-                {formatSigned(position.unrealizedPnL, (v) => formatMoney(v))}
-                {position.unrealizedPnLPct !== null && <span className="muted"> ({formatSigned(position.unrealizedPnLPct / 100, (v) => formatPercent(v, 2))})</span>}
+              <dd className={`num ${trendClass(toDisplay(position.unrealizedPnL))}`}>
+                {formatSigned(toDisplay(position.unrealizedPnL), (v) => formatMoney(v))}
+                {position.unrealizedPnLPct !== null && (
+                  <span className="muted"> ({formatSigned(position.unrealizedPnLPct / 100, (v) => formatPercent(v, 2))})</span>
+                )}
               </dd>
             </dl>
           ) : (

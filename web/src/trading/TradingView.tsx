@@ -1,19 +1,22 @@
-// Trading: portfolio with P&L totals, trade history (paged while scrolling) and current signals.
-// Polled, so fills from bots and new signals appear without a reload.
+// Trading: the account with its equity curve and the portfolio, the order blotter, trade history
+// (paged while scrolling) and current signals. Polled, so fills from bots and new signals appear
+// without a reload.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMoney, formatSigned, trendClass } from '../app/format';
 import { oneOf, usePersistentState } from '../app/persisted';
 import { ErrorState, Loading, QueryView } from '../app/states';
 import { useTRPC } from '../trpc';
+import { AccountPanel, EquityCurve } from './Account';
+import { OrdersView } from './Orders';
 import { PositionsTable, SignalsTable, TradesTable } from './tables';
 import './trading.css';
 
 const LIVE_MS = 15_000;
 const HISTORY_PAGE = withinLimit(200, ROW_LIMITS.keysetPage.max);
-const SUBVIEWS = ['portfolio', 'history', 'signals'] as const;
+const SUBVIEWS = ['portfolio', 'orders', 'history', 'signals'] as const;
 type Subview = (typeof SUBVIEWS)[number];
-const LABELS: Record<Subview, string> = { portfolio: 'Portfolio', history: 'History', signals: 'Signals' };
+const LABELS: Record<Subview, string> = { portfolio: 'Portfolio', orders: 'Orders', history: 'History', signals: 'Signals' };
 
 export default function TradingView() {
   const [subview, setSubview] = usePersistentState<Subview>('qb.trading.view', 'portfolio', oneOf(SUBVIEWS));
@@ -28,7 +31,7 @@ export default function TradingView() {
           ))}
         </div>
       </div>
-      {subview === 'portfolio' ? <Portfolio /> : subview === 'history' ? <History /> : <Signals />}
+      {subview === 'portfolio' ? <Portfolio /> : subview === 'orders' ? <OrdersView /> : subview === 'history' ? <History /> : <Signals />}
     </div>
   );
 }
@@ -37,30 +40,34 @@ function Portfolio() {
   const trpc = useTRPC();
   const query = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: LIVE_MS }));
   return (
-    <QueryView query={query} label="Loading portfolio">
-      {({ positions, totals }) => (
-        <>
-          <div className="cards" role="group" aria-label="Portfolio totals">
-            {(
-              [
-                ['Market value', totals.marketValue, false],
-                ['Cost basis', totals.costBasis, false],
-                ['Unrealised P&L', totals.unrealizedPnL, true],
-                ['Realised P&L', totals.realizedPnL, true],
-              ] as const
-            ).map(([name, value, signed]) => (
-              <div className="card" key={name}>
-                <div className="card-label">{name}</div>
-                <div className={`card-value num ${signed ? trendClass(value) : ''}`} aria-label={name}>
-                  {signed ? formatSigned(value, (v) => formatMoney(v)) : formatMoney(value)}
+    <div className="portfolio">
+      <AccountPanel />
+      <EquityCurve />
+      <QueryView query={query} label="Loading portfolio">
+        {({ positions, totals }) => (
+          <>
+            <div className="cards" role="group" aria-label="Portfolio totals">
+              {(
+                [
+                  ['Market value', totals.marketValue, false],
+                  ['Cost basis', totals.costBasis, false],
+                  ['Unrealised P&L', totals.unrealizedPnL, true],
+                  ['Realised P&L', totals.realizedPnL, true],
+                ] as const
+              ).map(([name, value, signed]) => (
+                <div className="card" key={name}>
+                  <div className="card-label">{name}</div>
+                  <div className={`card-value num ${signed ? trendClass(Number(value)) : ''}`} aria-label={name}>
+                    {signed ? formatSigned(Number(value), (v) => formatMoney(v)) : formatMoney(Number(value))}
+                  </div>
                 </div>
-              </div>
-            ))}
-          </div>
-          <PositionsTable positions={positions} />
-        </>
-      )}
-    </QueryView>
+              ))}
+            </div>
+            <PositionsTable positions={positions} />
+          </>
+        )}
+      </QueryView>
+    </div>
   );
 }
 
@@ -88,5 +95,9 @@ function History() {
 function Signals() {
   const trpc = useTRPC();
   const query = useQuery(trpc.trading.signals.queryOptions({}, { refetchInterval: LIVE_MS }));
-  return <QueryView query={query} label="Loading signals">{(data) => <SignalsTable signals={data.signals} />}</QueryView>;
+  return (
+    <QueryView query={query} label="Loading signals">
+      {(data) => <SignalsTable signals={data.signals} />}
+    </QueryView>
+  );
 }

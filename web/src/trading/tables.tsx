@@ -9,7 +9,10 @@ export type Position = RouterOutputs['trading']['portfolio']['positions'][number
 export type Trade = RouterOutputs['trading']['history']['trades'][number];
 export type Signal = RouterOutputs['trading']['signals']['signals'][number];
 
-const money = (v: number | null) => <span className={trendClass(v)}>{formatSigned(v, (x) => formatMoney(x))}</span>;
+/** Amounts arrive as exact decimal strings; a number is only made for display. */
+export const toDisplay = (v: string | null): number | null => (v === null ? null : Number(v));
+
+const money = (v: string | null) => <span className={trendClass(toDisplay(v))}>{formatSigned(toDisplay(v), (x) => formatMoney(x))}</span>;
 /** The API's percentages are in percent (2.5 = 2.5 %). */
 const percent = (v: number | null) => <span className={trendClass(v)}>{formatSigned(v === null ? null : v / 100, (x) => formatPercent(x, 2))}</span>;
 
@@ -17,29 +20,43 @@ const pos = columnsFor<Position>();
 const positionColumns = pos.columns([
   pos.accessor('ticker', { header: 'Ticker', meta: { width: 80 } }),
   pos.accessor('quantity', { header: 'Quantity', meta: { numeric: true } }),
-  pos.accessor('avgEntryPrice', { header: 'Avg entry', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
-  pos.accessor('currentPrice', { header: 'Last', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true } }),
-  pos.accessor('marketValue', { header: 'Market value', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
-  pos.accessor('costBasis', { header: 'Cost basis', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true } }),
+  pos.accessor('avgEntryPrice', { header: 'Avg entry', cell: (c) => formatPrice(toDisplay(c.getValue())), meta: { numeric: true } }),
+  pos.accessor('currentPrice', { header: 'Last', cell: (c) => formatPrice(toDisplay(c.getValue())), meta: { numeric: true } }),
+  pos.accessor('marketValue', { header: 'Market value', cell: (c) => formatMoney(toDisplay(c.getValue())), meta: { numeric: true } }),
+  pos.accessor('costBasis', { header: 'Cost basis', cell: (c) => formatMoney(toDisplay(c.getValue())), meta: { numeric: true } }),
   pos.accessor('unrealizedPnL', { header: 'Unrealised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
   pos.accessor('unrealizedPnLPct', { header: 'Unrealised %', cell: (c) => percent(c.getValue()), meta: { numeric: true } }),
   pos.accessor('realizedPnL', { header: 'Realised P&L', cell: (c) => money(c.getValue()), meta: { numeric: true } }),
 ]);
 
 export function PositionsTable({ positions }: { positions: Position[] }) {
-  return <DataTable label="Positions" columns={positionColumns} data={positions} rowId={(p) => p.ticker} empty="No open positions. Place a paper order to start." />;
+  return (
+    <DataTable label="Positions" columns={positionColumns} data={positions} rowId={(p) => p.ticker} empty="No open positions. Place a paper order to start." />
+  );
 }
 
 const trade = columnsFor<Trade>();
 const tradeColumns = trade.columns([
   trade.accessor('orderTime', { header: 'Order time (ET)', cell: (c) => formatMarketTime(c.getValue()), sortFn: 'text', meta: { width: 140 } }),
   trade.accessor('ticker', { header: 'Ticker', meta: { width: 70 } }),
-  trade.accessor('side', { header: 'Side', cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : 'down'}`}>{c.getValue()}</span>, meta: { width: 60 } }),
+  trade.accessor('side', {
+    header: 'Side',
+    cell: (c) => <span className={`badge ${c.getValue() === 'BUY' ? 'up' : 'down'}`}>{c.getValue()}</span>,
+    meta: { width: 60 },
+  }),
   trade.accessor('quantity', { header: 'Qty', meta: { numeric: true, width: 70 } }),
   trade.accessor('type', { header: 'Type', meta: { width: 70 } }),
-  trade.accessor('price', { header: 'Fill', cell: (c) => formatPrice(c.getValue()), meta: { numeric: true, width: 80 } }),
-  trade.accessor('totalValue', { header: 'Value', cell: (c) => formatMoney(c.getValue()), meta: { numeric: true, width: 100 } }),
-  trade.accessor('status', { header: 'Status', cell: (c) => <span className={`badge ${c.getValue() === 'FILLED' ? 'up' : c.getValue() === 'FAILED' ? 'down' : ''}`}>{c.getValue()}</span>, meta: { width: 90 } }),
+  trade.accessor('price', { header: 'Fill', cell: (c) => formatPrice(toDisplay(c.getValue())), meta: { numeric: true, width: 80 } }),
+  trade.accessor('totalValue', { header: 'Value', cell: (c) => formatMoney(toDisplay(c.getValue())), meta: { numeric: true, width: 100 } }),
+  trade.accessor('status', {
+    header: 'Status',
+    cell: (c) => (
+      <span className={`badge ${c.getValue() === 'FILLED' ? 'up' : c.getValue() === 'REJECTED' || c.getValue() === 'EXPIRED' ? 'down' : ''}`}>
+        {c.getValue()}
+      </span>
+    ),
+    meta: { width: 90 },
+  }),
   trade.accessor('profitLoss', { header: 'P&L', cell: (c) => money(c.getValue()), meta: { numeric: true, width: 100 } }),
   trade.accessor('profitLossPct', { header: 'P&L %', cell: (c) => percent(c.getValue()), meta: { numeric: true, width: 80 } }),
   trade.accessor('strategy', { header: 'Strategy', cell: (c) => c.getValue() ?? '—', meta: { width: 90 } }),
@@ -71,12 +88,24 @@ const signalColumns = sig.columns([
   }),
   sig.accessor('direction', { header: 'Call', cell: (c) => <DirectionBadge direction={c.getValue()} />, meta: { width: 80 } }),
   sig.accessor('confidence', { header: 'Confidence', cell: (c) => formatPercent(c.getValue()), meta: { numeric: true, width: 90 } }),
-  sig.accessor('predictedChange', { header: 'Exp. move', cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)), meta: { numeric: true, width: 80 } }),
+  sig.accessor('predictedChange', {
+    header: 'Exp. move',
+    cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)),
+    meta: { numeric: true, width: 80 },
+  }),
   sig.accessor((s) => `${s.model.name} ${s.model.version}`, { id: 'model', header: 'Model' }),
   sig.accessor('targetTime', { header: 'Until (ET)', cell: (c) => formatMarketTime(c.getValue()), meta: { width: 140 } }),
   sig.accessor('reason', { header: 'Reason', cell: (c) => <span className="muted">{c.getValue()}</span> }),
 ]);
 
 export function SignalsTable({ signals }: { signals: Signal[] }) {
-  return <DataTable label="Signals" columns={signalColumns} data={signals} rowId={(s) => `${s.ticker}-${s.timeframe}-${s.predictionId}`} empty="No signals: no active model has an open prediction." />;
+  return (
+    <DataTable
+      label="Signals"
+      columns={signalColumns}
+      data={signals}
+      rowId={(s) => `${s.ticker}-${s.timeframe}-${s.predictionId}`}
+      empty="No signals: no active model has an open prediction."
+    />
+  );
 }
