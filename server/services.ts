@@ -33,11 +33,12 @@ import { TradingService } from './trading/service';
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
   const reads = db.reads?.pool ?? db.pool;
+  const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
-    events: new EventRepository(db.pool),
+    events,
     features: new FeatureRepository(db.pool),
     health: new HealthRepository(db.pool),
     ingestion: new IngestionRepository(db.prisma, db.pool),
@@ -45,7 +46,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     marketData: new MarketDataRepository(db.pool),
     // Only read through: never written, never read by the pipelines that must see their own writes.
     marketDataReads: new MarketDataRepository(reads),
-    models: new ModelRepository(db.prisma),
+    models: new ModelRepository(db.prisma, db.pool, events),
     predictions: new PredictionRepository(db.pool, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),

@@ -9,6 +9,10 @@ import {
   ModelListResponseSchema,
   ModelResponseSchema,
   RegisterModelSchema,
+  RollbackInputSchema,
+  RollbackResponseSchema,
+  SeriesQuerySchema,
+  SeriesRegistryResponseSchema,
 } from './schema';
 
 // Reading the registry is part of reading predictions (a bot checks which model made a call).
@@ -26,6 +30,16 @@ export const modelsRouter = router({
       return { success: true as const, count: models.length, models };
     }),
 
+  // Before `get`: the REST adapter takes the first path that matches, and /models/{id} matches this one.
+  series: read
+    .meta({ openapi: { method: 'GET', path: '/models/deployments', tags, summary: "A series' aliases and its append-only deployment history" } })
+    .input(SeriesQuerySchema)
+    .output(SeriesRegistryResponseSchema)
+    .query(async ({ ctx, input }) => {
+      const { aliases, deployments } = await ctx.services.models.series(input);
+      return { success: true as const, ticker: input.ticker, timeframe: input.timeframe, aliases, count: deployments.length, deployments };
+    }),
+
   get: read
     .meta({ openapi: { method: 'GET', path: '/models/{id}', tags, summary: 'One model with its live accuracy' } })
     .input(ModelIdSchema)
@@ -39,8 +53,14 @@ export const modelsRouter = router({
     .mutation(async ({ ctx, input }) => ({ success: true as const, model: await ctx.services.models.register(input) })),
 
   deploy: write
-    .meta({ openapi: { method: 'POST', path: '/models/deploy', tags, summary: 'Make a model the only active one for its series' } })
+    .meta({ openapi: { method: 'POST', path: '/models/deploy', tags, summary: 'Point an alias of its series at a model (champion, the default: make it the only active one)' } })
     .input(DeployInputSchema)
     .output(DeployResponseSchema)
-    .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.models.deploy(input.modelId)) })),
+    .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.models.deploy(input, ctx.principal.name)) })),
+
+  rollback: write
+    .meta({ openapi: { method: 'POST', path: '/models/rollback', tags, summary: "Restore a series' previous champion" } })
+    .input(RollbackInputSchema)
+    .output(RollbackResponseSchema)
+    .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.models.rollback(input, ctx.principal.name)) })),
 });

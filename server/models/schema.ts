@@ -1,4 +1,5 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
+import semver from 'semver';
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
 import { HitStatsSchema } from '../predictions/schema';
@@ -24,7 +25,13 @@ export const ModelIdSchema = z.object({ id: z.uuid() });
 export const RegisterModelSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
-    version: z.string().trim().min(1).max(100),
+    version: z
+      .string()
+      .trim()
+      .max(100)
+      // semver.valid() also takes a leading v or =, which a registry version should not carry.
+      .refine((v) => semver.valid(v) !== null && /^\d/.test(v), 'must be a semantic version such as 1.0.0 (semver.org)')
+      .describe('A semantic version (1.0.0); unique per (ticker, timeframe, algorithm)'),
     algorithm: z.string().trim().min(1).max(100),
     ticker: TickerSchema.nullish().describe('The series the model predicts; omit for a model of every series'),
     timeframe: TimeframeSchema.nullish(),
@@ -52,7 +59,30 @@ export const RegisterModelSchema = z
   });
 export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
-export const DeployInputSchema = z.object({ modelId: z.uuid() });
+/** MLflow-style alias names: lower case, `champion` (the active model), `challenger` or any other. */
+export const AliasSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower case letters, digits, - or _, starting with a letter')
+  .describe('champion (the active model), challenger, or any other name');
+
+const ReasonSchema = z.string().trim().min(1).max(500).nullish().describe('Why, for the deployment history');
+
+export const DeployInputSchema = z.object({
+  modelId: z.uuid(),
+  alias: AliasSchema.default('champion'),
+  reason: ReasonSchema,
+});
+export type DeployInput = z.infer<typeof DeployInputSchema>;
+
+export const RollbackInputSchema = z.object({ ticker: TickerSchema, timeframe: TimeframeSchema, reason: ReasonSchema });
+export type RollbackInput = z.infer<typeof RollbackInputSchema>;
+
+export const SeriesQuerySchema = z.object({
+  ticker: TickerSchema,
+  timeframe: TimeframeSchema,
+  limit: z.coerce.number<number>().int().min(1).max(1000).default(100).describe('History rows, newest first'),
+});
+export type SeriesQuery = z.infer<typeof SeriesQuerySchema>;
 
 /** A dataset version as a model names it (GET /api/datasets/{id} has the rest). */
 const DatasetRefSchema = z.object({ id: z.uuid(), name: z.string(), version: z.number(), contentHash: z.string() });
@@ -86,6 +116,7 @@ const ModelRowSchema = z.object({
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
+  aliases: z.array(z.string()).describe('The aliases naming this model in its series (champion = active)'),
 });
 export type ModelRow = z.infer<typeof ModelRowSchema>;
 
@@ -104,6 +135,36 @@ export const ModelResponseSchema = z.object({ success: z.literal(true), model: M
 export const DeployResponseSchema = z.object({
   success: z.literal(true),
   model: ModelRowSchema,
-  alreadyActive: z.boolean().describe('true when the model was already the active one (nothing changed)'),
-  previousActiveModelId: z.uuid().nullable().describe('The model this deploy replaced, for a roll back'),
+  alias: z.string(),
+  alreadyActive: z.boolean().describe('true when the alias already named the model (nothing changed, nothing recorded)'),
+  previousActiveModelId: z.uuid().nullable().describe('The model the alias named before (for champion: the one this deploy replaced)'),
+});
+
+export const RollbackResponseSchema = z.object({
+  success: z.literal(true),
+  model: ModelRowSchema.describe('The restored champion'),
+  rolledBackModelId: z.uuid().describe('The champion it replaced'),
+});
+
+const DeploymentSchema = z.object({
+  id: z.string(),
+  ticker: z.string().nullable(),
+  timeframe: TimeframeSchema.nullable(),
+  alias: z.string(),
+  fromModelId: z.uuid().nullable(),
+  toModelId: z.uuid(),
+  action: z.enum(['deploy', 'rollback']),
+  actor: z.string().describe('The API key (by name) that moved the alias'),
+  reason: z.string().nullable(),
+  createdAt: IsoDateTimeSchema,
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+export const SeriesRegistryResponseSchema = z.object({
+  success: z.literal(true),
+  ticker: z.string(),
+  timeframe: TimeframeSchema,
+  aliases: z.array(z.object({ alias: z.string(), modelId: z.uuid() })),
+  count: z.number(),
+  deployments: z.array(DeploymentSchema).describe('Append-only deployment history, newest first'),
 });

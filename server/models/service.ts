@@ -8,17 +8,18 @@ import type { PredictionRepository } from '../predictions/repository';
 import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
-import type { ModelRecord, ModelRepository } from './repository';
-import type { DatasetRef, ModelListQuery, ModelRow, RegisterModelInput } from './schema';
+import type { AliasMove, DeploymentRecord, ModelRecord, ModelRepository } from './repository';
+import type { DatasetRef, DeployInput, Deployment, ModelListQuery, ModelRow, RegisterModelInput, RollbackInput, SeriesQuery } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
 export interface DatasetLookup {
   findById(id: string): Promise<DatasetRef | null>;
 }
 
-function toModelRow(m: ModelRecord): ModelRow {
+function toModelRow(m: ModelRecord, aliases: string[] = []): ModelRow {
   return {
     ...m,
+    aliases,
     timeframe: m.timeframe as Timeframe | null,
     hyperparameters: m.hyperparameters as ModelRow['hyperparameters'],
     featureImportance: m.featureImportance as ModelRow['featureImportance'],
@@ -76,14 +77,14 @@ export class ModelService {
   ) {}
 
   async list(query: ModelListQuery): Promise<ModelRow[]> {
-    return (await this.repository.list(query)).map(toModelRow);
+    return this.withAliases(await this.repository.list(query));
   }
 
   async get(id: string): Promise<ModelRow & { liveAccuracy: HitStats; dataset: DatasetRef | null }> {
     const [model, liveAccuracy] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
     if (!model) throw notFound(id);
-    const dataset = model.datasetId ? await this.datasets.findById(model.datasetId) : null;
-    return { ...toModelRow(model), liveAccuracy, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
+    const [dataset, [row]] = await Promise.all([model.datasetId ? this.datasets.findById(model.datasetId) : null, this.withAliases([model])]);
+    return { ...row!, liveAccuracy, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
   }
 
   async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
@@ -105,18 +106,51 @@ export class ModelService {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         // A retry of a registration whose answer was lost gets the model it created.
         const existing = await this.repository.findByNameVersion(input.name, input.version);
-        if (existing && sameRegistration(existing, { hyperparameters, featureImportance, metrics, ...input })) return toModelRow(existing);
-        throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
+        if (existing && sameRegistration(existing, { hyperparameters, featureImportance, metrics, ...input })) return (await this.withAliases([existing]))[0]!;
+        if (existing) throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
+        // Otherwise the other key: models_series_algorithm_version.
+        const series = input.ticker ? `${input.ticker} ${input.timeframe ?? '(any timeframe)'}` : 'every series';
+        throw DomainError.conflict(`A ${input.algorithm} model version ${input.version} is already registered for ${series}`, error);
       }
       throw error;
     }
   }
 
-  /** Makes the model the only active one of its series; deploying the active model changes nothing. */
-  async deploy(modelId: string): Promise<{ model: ModelRow; alreadyActive: boolean; previousActiveModelId: string | null }> {
-    const result = await this.repository.activate(modelId);
-    if (!result) throw notFound(modelId);
-    const alreadyActive = result.previousId === modelId;
-    return { model: toModelRow(result.model), alreadyActive, previousActiveModelId: alreadyActive ? null : result.previousId };
+  /**
+   * Points an alias of the model's series at it (`champion`: makes it the only active model), recording
+   * who and why; pointing an alias at the model it already names changes nothing.
+   */
+  async deploy(input: DeployInput, actor: string): Promise<{ model: ModelRow; alias: string; alreadyActive: boolean; previousActiveModelId: string | null }> {
+    const move = await this.repository.deploy(input.modelId, input.alias, { actor, reason: input.reason ?? null });
+    if (!move) throw notFound(input.modelId);
+    return { model: await this.row(move.toModelId), alias: move.alias, alreadyActive: !move.moved, previousActiveModelId: move.moved ? move.fromModelId : null };
+  }
+
+  /** Restores the series' previous champion (a second rollback undoes the first). */
+  async rollback(input: RollbackInput, actor: string): Promise<{ model: ModelRow; rolledBackModelId: string }> {
+    const move: AliasMove | null = await this.repository.rollback(input, { actor, reason: input.reason ?? null });
+    if (!move) {
+      throw new DomainError('unprocessable', `${input.ticker} ${input.timeframe} has no recorded previous champion to roll back to`);
+    }
+    return { model: await this.row(move.toModelId), rolledBackModelId: move.fromModelId! };
+  }
+
+  /** A series' aliases and its deployment history, newest first. */
+  async series(query: SeriesQuery): Promise<{ aliases: Array<{ alias: string; modelId: string }>; deployments: Deployment[] }> {
+    const [aliases, history] = await Promise.all([this.repository.aliases(query), this.repository.history(query, query.limit)]);
+    return { aliases, deployments: history.map(toDeployment) };
+  }
+
+  private async row(id: string): Promise<ModelRow> {
+    const model = await this.repository.findById(id);
+    if (!model) throw notFound(id);
+    return (await this.withAliases([model]))[0]!;
+  }
+
+  private async withAliases(models: ModelRecord[]): Promise<ModelRow[]> {
+    const aliases = await this.repository.aliasesOf(models.map((m) => m.id));
+    return models.map((m) => toModelRow(m, aliases.get(m.id)));
   }
 }
+
+const toDeployment = (d: DeploymentRecord): Deployment => ({ ...d, timeframe: d.timeframe as Timeframe | null, createdAt: toIso(d.createdAt) });

@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await createTestCallers();
   ({
     model: { id: modelId },
-  } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
+  } = await t.as(['admin']).models.register({ name: 'resolver-test', version: '1.0.0', algorithm: 'x', ticker: 'SPY', timeframe: '1h' }));
 });
 afterAll(() => t.db.drop());
 

@@ -60,7 +60,7 @@ const A_PENDING: Array<[Date, number]> = [
 const models: Record<'a' | 'b' | 'd' | 'generic', string> = { a: '', b: '', d: '', generic: '' };
 
 async function register(name: string, accuracy: number, series: { ticker: string | null; timeframe: '1h' | null } = { ticker: 'SPY', timeframe: '1h' }) {
-  const { model } = await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: 'gbm', accuracy, ...series });
+  const { model } = await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: name === 'alpha' ? 'gbm' : `gbm-${name}`, accuracy, ...series });
   return model.id;
 }
 
