@@ -23,6 +23,7 @@ import { JobRepository } from './jobs/repository';
 import { JobService } from './jobs/service';
 import { MarketDataRepository } from './market-data/repository';
 import { MarketDataService } from './market-data/service';
+import { BacktestRepository } from './models/backtest-repository';
 import { ModelRepository } from './models/repository';
 import { ModelService } from './models/service';
 import { PredictionRepository } from './predictions/repository';
@@ -36,6 +37,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
   const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
+    backtests: new BacktestRepository(db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
     events,
@@ -86,7 +88,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     }),
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
-    models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
+    models: new ModelService(repositories.models, repositories.predictions, repositories.datasets, repositories.backtests),
     predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
     readCache,
     systemMetrics: repositories.systemMetrics,

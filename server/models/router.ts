@@ -1,6 +1,10 @@
 // Model-registry procedures: served to the SPA over tRPC and to ML services as REST.
 import { router, scopedProcedure } from '../trpc';
 import {
+  BacktestInputSchema,
+  BacktestResponseSchema,
+  BacktestRunsQuerySchema,
+  BacktestRunsResponseSchema,
   DeployInputSchema,
   DeployResponseSchema,
   ModelDetailResponseSchema,
@@ -63,4 +67,19 @@ export const modelsRouter = router({
     .input(RollbackInputSchema)
     .output(RollbackResponseSchema)
     .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.models.rollback(input, ctx.principal.name)) })),
+
+  backtest: write
+    .meta({ openapi: { method: 'POST', path: '/models/{id}/backtest', tags, summary: "Replay the model's resolved predictions as trades; stores the run and fills sharpeRatio and maxDrawdown" } })
+    .input(BacktestInputSchema)
+    .output(BacktestResponseSchema)
+    .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.models.backtest(input, ctx.principal.name)) })),
+
+  backtests: read
+    .meta({ openapi: { method: 'GET', path: '/models/{id}/backtests', tags, summary: "A model's stored backtests, newest first" } })
+    .input(BacktestRunsQuerySchema)
+    .output(BacktestRunsResponseSchema)
+    .query(async ({ ctx, input }) => {
+      const runs = await ctx.services.models.backtestRuns(input.id, input.limit);
+      return { success: true as const, count: runs.length, runs };
+    }),
 });

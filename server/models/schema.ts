@@ -168,3 +168,67 @@ export const SeriesRegistryResponseSchema = z.object({
   count: z.number(),
   deployments: z.array(DeploymentSchema).describe('Append-only deployment history, newest first'),
 });
+
+const BpsSchema = z.number().min(0).max(1000);
+
+export const BacktestInputSchema = z.object({
+  id: z.uuid(),
+  feeBps: BpsSchema.default(0).describe('Fee per side, in basis points'),
+  slippageBps: BpsSchema.default(0).describe('Slippage per side, in basis points'),
+  minConfidence: z.number().min(0).max(1).default(0).describe('Predictions below it are not traded'),
+  shortOnDown: z.boolean().default(false).describe('true: go short on DOWN; false: stay flat'),
+  ticker: TickerSchema.optional().describe("The series to replay; defaults to the model's"),
+  timeframe: TimeframeSchema.optional(),
+});
+export type BacktestInput = z.infer<typeof BacktestInputSchema>;
+
+export const BacktestRunsQuerySchema = z.object({ id: z.uuid(), limit: z.coerce.number<number>().int().min(1).max(100).default(10) });
+
+const BacktestRunSchema = z.object({
+  id: z.uuid(),
+  modelId: z.uuid(),
+  parameters: z.object({
+    ticker: z.string(),
+    timeframe: TimeframeSchema,
+    feeBps: z.number(),
+    slippageBps: z.number(),
+    minConfidence: z.number(),
+    shortOnDown: z.boolean(),
+  }),
+  statistics: z.object({
+    trades: z.number(),
+    totalReturn: z.number(),
+    buyAndHoldReturn: z.number().nullable(),
+    cagr: z.number().nullable(),
+    sharpe: z.number().nullable().describe('Mean / sample sd of per-trade net returns x sqrt(trades per year)'),
+    sortino: z.number().nullable().describe('Mean / downside deviation of per-trade net returns x sqrt(trades per year)'),
+    maxDrawdown: z.number(),
+    maxDrawdownDurationDays: z.number(),
+    winRate: z.number().nullable(),
+    exposure: z.number().nullable(),
+    profitFactor: z.number().nullable(),
+    spanFrom: IsoDateTimeSchema.nullable(),
+    spanTo: IsoDateTimeSchema.nullable(),
+  }),
+  equityCurve: z.array(z.object({ at: IsoDateTimeSchema, equity: z.number(), buyAndHold: z.number() })),
+  createdBy: z.string(),
+  createdAt: IsoDateTimeSchema,
+});
+export type BacktestRun = z.infer<typeof BacktestRunSchema>;
+
+export const BacktestResponseSchema = z.object({
+  success: z.literal(true),
+  run: BacktestRunSchema,
+  trades: z.array(
+    z.object({
+      side: z.enum(['LONG', 'SHORT']),
+      entryAt: IsoDateTimeSchema,
+      entryPrice: z.number(),
+      exitAt: IsoDateTimeSchema,
+      exitPrice: z.number(),
+      netReturn: z.number(),
+    }),
+  ),
+});
+
+export const BacktestRunsResponseSchema = z.object({ success: z.literal(true), count: z.number(), runs: z.array(BacktestRunSchema) });

@@ -8,8 +8,10 @@ import type { PredictionRepository } from '../predictions/repository';
 import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
+import { runBacktest, type BacktestResult } from './backtest';
+import type { BacktestRepository, BacktestRunRecord } from './backtest-repository';
 import type { AliasMove, DeploymentRecord, ModelRecord, ModelRepository } from './repository';
-import type { DatasetRef, DeployInput, Deployment, ModelListQuery, ModelRow, RegisterModelInput, RollbackInput, SeriesQuery } from './schema';
+import type { BacktestInput, BacktestRun, DatasetRef, DeployInput, Deployment, ModelListQuery, ModelRow, RegisterModelInput, RollbackInput, SeriesQuery } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
 export interface DatasetLookup {
@@ -74,6 +76,7 @@ export class ModelService {
     readonly repository: ModelRepository,
     private readonly predictions: PredictionRepository,
     private readonly datasets: DatasetLookup,
+    private readonly backtests: BacktestRepository,
   ) {}
 
   async list(query: ModelListQuery): Promise<ModelRow[]> {
@@ -141,6 +144,27 @@ export class ModelService {
     return { aliases, deployments: history.map(toDeployment) };
   }
 
+  /** Replays the model's resolved predictions (server/models/backtest.ts) and stores the run. */
+  async backtest(input: BacktestInput, actor: string): Promise<{ run: BacktestRun; trades: BacktestResult['trades'] }> {
+    const model = await this.repository.findById(input.id);
+    if (!model) throw notFound(input.id);
+    const ticker = input.ticker ?? model.ticker;
+    const timeframe = input.timeframe ?? (model.timeframe as Timeframe | null);
+    if (!ticker || !timeframe) {
+      throw DomainError.invalid('The model predicts every series: name one', [{ path: ticker ? 'timeframe' : 'ticker', message: 'required for a model without a series' }]);
+    }
+    const parameters = { ticker, timeframe, feeBps: input.feeBps, slippageBps: input.slippageBps, minConfidence: input.minConfidence, shortOnDown: input.shortOnDown };
+    const result = runBacktest(await this.backtests.signals(model.id, ticker, timeframe), parameters);
+    const run = await this.backtests.saveRun({ modelId: model.id, parameters, statistics: result.statistics, equityCurve: result.equityCurve, createdBy: actor });
+    return { run: toBacktestRun(run), trades: result.trades };
+  }
+
+  /** A model's stored backtests, newest first. */
+  async backtestRuns(id: string, limit: number): Promise<BacktestRun[]> {
+    if (!(await this.repository.findById(id))) throw notFound(id);
+    return (await this.backtests.runs(id, limit)).map(toBacktestRun);
+  }
+
   private async row(id: string): Promise<ModelRow> {
     const model = await this.repository.findById(id);
     if (!model) throw notFound(id);
@@ -154,3 +178,4 @@ export class ModelService {
 }
 
 const toDeployment = (d: DeploymentRecord): Deployment => ({ ...d, timeframe: d.timeframe as Timeframe | null, createdAt: toIso(d.createdAt) });
+const toBacktestRun = (r: BacktestRunRecord): BacktestRun => ({ ...r, parameters: { ...r.parameters, timeframe: r.parameters.timeframe as Timeframe }, createdAt: toIso(r.createdAt) });
