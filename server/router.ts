@@ -10,6 +10,7 @@ import { modelsRouter } from './models/router';
 import { predictionsRouter } from './predictions/router';
 import { tradingRouter } from './trading/router';
 import { router } from './trpc';
+import { webhooksRouter } from './webhooks/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +23,7 @@ export const appRouter = router({
   models: modelsRouter,
   predictions: predictionsRouter,
   trading: tradingRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

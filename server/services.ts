@@ -30,6 +30,9 @@ import { PredictionRepository } from './predictions/repository';
 import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
 import { TradingService } from './trading/service';
+import { SecretBox } from './shared/secret-box';
+import { WebhookRepository } from './webhooks/repository';
+import { InboundWebhookService } from './webhooks/service';
 
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
@@ -52,6 +55,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     predictions: new PredictionRepository(db.pool, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
+    webhooks: new WebhookRepository(db.pool),
   };
 }
 
@@ -70,6 +74,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     maintenanceIntervalSeconds: config.JOB_MAINTENANCE_SECONDS,
   });
   const jobs = new JobService(queue, repositories.jobs);
+  const predictions = new PredictionService(repositories.predictions, repositories.models, readCache);
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
     /** Whether PostgreSQL answers; the HTTP layer fails fast while it does not. */
@@ -89,10 +94,11 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
     models: new ModelService(repositories.models, repositories.predictions, repositories.datasets, repositories.backtests),
-    predictions: new PredictionService(repositories.predictions, repositories.models, readCache),
+    predictions,
     readCache,
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions, readCache),
+    webhooks: new InboundWebhookService(repositories.webhooks, () => SecretBox.fromConfig(config), predictions),
   };
 }
 

@@ -22,6 +22,7 @@ import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
+import { predictionWebhookOperation, predictionWebhookRoute } from './prediction-webhook';
 import { hotReads } from './hot-reads';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
@@ -47,6 +48,8 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
 });
 // The streamed export is served beside the REST adapter, which cannot stream a file: document it by hand.
 openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation() };
+// The signed webhook reads its raw body, so it too is served beside the adapter.
+openApiDocument.paths = { ...openApiDocument.paths, '/predictions/webhook': predictionWebhookOperation() };
 
 export interface App {
   app: express.Express;
@@ -91,6 +94,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use('/api/docs', docsRoutes());
   app.use(streamedBarReads(services));
   app.use(datasetExportRoute(services));
+  app.use(predictionWebhookRoute(services, config.BODY_LIMIT));
   app.use('/api', jsonBody(config.BODY_LIMIT), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });
