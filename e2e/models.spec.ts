@@ -46,9 +46,9 @@ test('deploying a model makes it the only active one; roll back restores the pre
   await expect(details).toContainText(`${previous.trainingRows!.toLocaleString('en-US')} rows`);
   await expect(details.getByLabel('Aliases', { exact: true })).toContainText('@champion');
 
-  // The deploy history: the rollback (newest) and the promotion with its reason, by the signed-in key.
+  // The deploy history: the rollback (newest) and the promotion with its reason, then the demo's own moves.
   const history = details.getByRole('table', { name: 'Deploy history' });
-  await expect(history.getByRole('row')).toHaveCount(3);
+  await expect(history.getByRole('row')).toHaveCount(1 + 2 + 3);
   await expect(history.getByRole('row').nth(1)).toContainText('rollback');
   await expect(history.getByRole('row').nth(1)).toContainText(`${label} → ${previous.name} ${previous.version}`);
   await expect(history.getByRole('row').nth(2)).toContainText('e2e promotion');
