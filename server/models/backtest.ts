@@ -27,7 +27,7 @@ export interface ReplaySignal {
   exit: { at: Date; close: string } | null;
 }
 
-export interface BacktestTrade {
+interface BacktestTrade {
   side: 'LONG' | 'SHORT';
   entryAt: string;
   entryPrice: number;
@@ -37,13 +37,13 @@ export interface BacktestTrade {
   netReturn: number;
 }
 
-export interface EquityPoint {
+interface EquityPoint {
   at: string;
   equity: number;
   buyAndHold: number;
 }
 
-export interface BacktestStatistics {
+interface BacktestStatistics {
   trades: number;
   totalReturn: number;
   buyAndHoldReturn: number | null;

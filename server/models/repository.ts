@@ -192,7 +192,7 @@ export class ModelRepository {
 }
 
 /** The alias the series' active model holds. */
-export const CHAMPION = 'champion';
+const CHAMPION = 'champion';
 
 /** Advisory locks of this module, two-int form: its namespace ("QMOD"), then the series' hash. */
 const SERIES_LOCK_NAMESPACE = 0x514d_4f44;

@@ -60,7 +60,7 @@ export const RegisterModelSchema = z
 export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
 /** MLflow-style alias names: lower case, `champion` (the active model), `challenger` or any other. */
-export const AliasSchema = z
+const AliasSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower case letters, digits, - or _, starting with a letter')
   .describe('champion (the active model), challenger, or any other name');
