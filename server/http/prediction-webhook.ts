@@ -29,7 +29,7 @@ function parseJson(raw: Buffer): unknown {
   return value;
 }
 
-export function predictionWebhookRoute(services: Pick<Services, 'webhooks'>, bodyLimit: string): Router {
+export function predictionWebhookRoute(services: Pick<Services, 'webhooks' | 'readCache'>, bodyLimit: string): Router {
   return Router().post(WEBHOOK_PATH, express.raw({ type: () => true, limit: bodyLimit }), async (req, res, next) => {
     const { principal, authError } = req as AuthenticatedRequest;
     try {
@@ -41,6 +41,8 @@ export function predictionWebhookRoute(services: Pick<Services, 'webhooks'>, bod
       const input = WebhookInputSchema.safeParse(parseJson(raw));
       if (!input.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: input.error });
       const stored = await services.webhooks.accept(signed.principal.keyId, signed.messageId, input.data);
+      // As after a tRPC mutation: cached reads must not wait for the change notification to see the write.
+      services.readCache.invalidateAll();
       res.json(BatchResponseSchema.parse({ success: true, ...stored }));
     } catch (error) {
       next(error);

@@ -97,7 +97,7 @@ describe('backtest', () => {
     expect(runs.map((r) => r.parameters.shortOnDown)).toEqual([false, true]);
   });
 
-  it('answers a model without resolved predictions with zero trades, and refuses an unknown model (404) or bad costs (400)', async () => {
+  it('answers a model without resolved predictions with zero trades, and refuses an unknown model (404), bad costs (400) or a generic model without a series (400)', async () => {
     const empty = (await t.as(['models:write']).models.register({ name: 'bt-empty', version: '1.0.0', algorithm: 'gbm', ticker: 'BT', timeframe: '1d' })).model.id;
     const { run } = await t.as(['models:write']).models.backtest({ id: empty });
     expect(run.statistics).toMatchObject({ trades: 0, totalReturn: 0, sharpe: null, maxDrawdown: 0 });
@@ -105,5 +105,10 @@ describe('backtest', () => {
     await expect(t.as(['models:write']).models.backtest({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(t.as(['models:write']).models.backtest({ id: modelId, feeBps: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(t.as(['predictions:read']).models.backtest({ id: modelId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // A model of every series needs the series named.
+    const generic = (await t.as(['models:write']).models.register({ name: 'bt-generic', version: '1.0.0', algorithm: 'gbm' })).model.id;
+    await expect(t.as(['models:write']).models.backtest({ id: generic })).rejects.toMatchObject({ code: 'BAD_REQUEST', cause: { details: [{ path: 'ticker' }] } });
+    const named = await t.as(['models:write']).models.backtest({ id: generic, ticker: 'BT', timeframe: '1h' });
+    expect(named.run.parameters).toMatchObject({ ticker: 'BT', timeframe: '1h' });
   });
 });

@@ -10,7 +10,7 @@ import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
 import { runBacktest, type BacktestResult } from './backtest';
 import type { BacktestRepository, BacktestRunRecord } from './backtest-repository';
-import type { AliasMove, DeploymentRecord, ModelRecord, ModelRepository } from './repository';
+import type { DeploymentRecord, ModelRecord, ModelRepository } from './repository';
 import type { BacktestInput, BacktestRun, DatasetRef, DeployInput, Deployment, ModelListQuery, ModelRow, RegisterModelInput, RollbackInput, SeriesQuery } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
@@ -131,7 +131,7 @@ export class ModelService {
 
   /** Restores the series' previous champion (a second rollback undoes the first). */
   async rollback(input: RollbackInput, actor: string): Promise<{ model: ModelRow; rolledBackModelId: string }> {
-    const move: AliasMove | null = await this.repository.rollback(input, { actor, reason: input.reason ?? null });
+    const move = await this.repository.rollback(input, { actor, reason: input.reason ?? null });
     if (!move) {
       throw new DomainError('unprocessable', `${input.ticker} ${input.timeframe} has no recorded previous champion to roll back to`);
     }
