@@ -74,7 +74,7 @@ program
     withServices(async (services) => {
       const live = (await services.auth.listKeys()).filter((k) => (k.id === idOrName || k.name === idOrName) && !k.revokedAt && !(k.expiresAt && k.expiresAt < new Date()));
       if (live.length !== 1) throw new InvalidArgumentError(live.length === 0 ? `no active key "${idOrName}"` : `${live.length} active keys are named "${idOrName}"; give the id`);
-      const secret = await services.webhooks.rotateSecret(live[0]!.id);
+      const secret = await services.inboundWebhooks.rotateSecret(live[0]!.id);
       console.log(`webhook secret of ${live[0]!.prefix}… "${live[0]!.name}" (any earlier one stops working now); it is shown only now:`);
       console.log(secret);
     }),

@@ -10,7 +10,7 @@ import { modelsRouter } from './models/router';
 import { predictionsRouter } from './predictions/router';
 import { tradingRouter } from './trading/router';
 import { router } from './trpc';
-import { webhooksRouter } from './webhooks/router';
+import { inboundWebhooksRouter } from './inbound-webhooks/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -23,7 +23,7 @@ export const appRouter = router({
   models: modelsRouter,
   predictions: predictionsRouter,
   trading: tradingRouter,
-  webhooks: webhooksRouter,
+  inboundWebhooks: inboundWebhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -31,8 +31,8 @@ import { PredictionService } from './predictions/service';
 import { TradingRepository } from './trading/repository';
 import { TradingService } from './trading/service';
 import { SecretBox } from './shared/secret-box';
-import { WebhookRepository } from './webhooks/repository';
-import { InboundWebhookService } from './webhooks/service';
+import { InboundWebhookRepository } from './inbound-webhooks/repository';
+import { InboundWebhookService } from './inbound-webhooks/service';
 
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
@@ -55,7 +55,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     predictions: new PredictionRepository(db.pool, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
-    webhooks: new WebhookRepository(db.pool),
+    inboundWebhooks: new InboundWebhookRepository(db.pool),
   };
 }
 
@@ -98,7 +98,7 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     readCache,
     systemMetrics: repositories.systemMetrics,
     trading: new TradingService(repositories.trading, repositories.predictions, readCache),
-    webhooks: new InboundWebhookService(repositories.webhooks, () => SecretBox.fromConfig(config), predictions),
+    inboundWebhooks: new InboundWebhookService(repositories.inboundWebhooks, () => SecretBox.fromConfig(config), predictions),
   };
 }
 

@@ -1,7 +1,7 @@
 // POST /api/predictions/webhook: the ML services' signed push (Standard Webhooks). The signature
 // covers the exact bytes sent, so this route reads the raw body itself, beside the REST adapter
 // (which only sees parsed JSON): signature first (401, nothing stored), then the key's scope (403),
-// then the body (400), then the replay check and the store (server/webhooks/service.ts). Errors go
+// then the body (400), then the replay check and the store (server/inbound-webhooks/service.ts). Errors go
 // through the app's one error handler; the operation is added to the OpenAPI document by hand.
 import { TRPCError } from '@trpc/server';
 import express, { Router } from 'express';
@@ -29,18 +29,18 @@ function parseJson(raw: Buffer): unknown {
   return value;
 }
 
-export function predictionWebhookRoute(services: Pick<Services, 'webhooks' | 'readCache'>, bodyLimit: string): Router {
+export function predictionWebhookRoute(services: Pick<Services, 'inboundWebhooks' | 'readCache'>, bodyLimit: string): Router {
   return Router().post(WEBHOOK_PATH, express.raw({ type: () => true, limit: bodyLimit }), async (req, res, next) => {
     const { principal, authError } = req as AuthenticatedRequest;
     try {
       if (authError) throw new DomainError('unauthenticated', authError);
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const signed = await services.webhooks.authenticate(req.headers, raw, principal ?? null);
+      const signed = await services.inboundWebhooks.authenticate(req.headers, raw, principal ?? null);
       const denied = accessError(signed.principal, null, WEBHOOK_SCOPE);
       if (denied) throw denied;
       const input = WebhookInputSchema.safeParse(parseJson(raw));
       if (!input.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: input.error });
-      const stored = await services.webhooks.accept(signed.principal.keyId, signed.messageId, input.data);
+      const stored = await services.inboundWebhooks.accept(signed.principal.keyId, signed.messageId, input.data);
       // As after a tRPC mutation: cached reads must not wait for the change notification to see the write.
       services.readCache.invalidateAll();
       res.json(BatchResponseSchema.parse({ success: true, ...stored }));
@@ -59,7 +59,7 @@ export function predictionWebhookOperation(): Record<string, unknown> {
       operationId: 'predictions-webhook',
       summary: "The ML service's signed push: a batch for a model given by id or name + version",
       description:
-        'Signed the Standard Webhooks way (standardwebhooks.com) with the secret of POST /webhooks/secret: ' +
+        'Signed the Standard Webhooks way (standardwebhooks.com) with the secret of POST /predictions/webhook/secret: ' +
         '`webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`. ' +
         'The timestamp must be within 5 minutes of the server clock and each webhook-id is accepted once per key. ' +
         'A bearer key is optional: given, its secret is used; otherwise the key whose secret matches. ' +

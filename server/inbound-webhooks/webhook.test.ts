@@ -40,7 +40,7 @@ beforeAll(async () => {
   mlKey = await server.key(['predictions:write', 'models:write'], 'ml-service');
   const registered = await post('/models', mlKey, JSON.stringify({ name: 'hook-model', version: '1.0.0', algorithm: 'gbm', ticker: 'SPY', timeframe: '1h' }));
   expect(registered.status).toBe(200);
-  const created = await post('/webhooks/secret', mlKey, '{}');
+  const created = await post('/predictions/webhook/secret', mlKey, '{}');
   expect(created.status).toBe(200);
   secret = created.body.secret;
 });
@@ -57,8 +57,8 @@ describe('signing secrets', () => {
   it("refuses another key's secret without admin (403) and a reader key (403)", async () => {
     const reader = await server.key(['predictions:read'], 'reader');
     const { rows } = await server.db.pool.query<{ id: string }>(`SELECT id FROM api_keys WHERE name = 'reader'`);
-    expect((await post('/webhooks/secret', mlKey, JSON.stringify({ keyId: rows[0]!.id }))).status).toBe(403);
-    expect((await post('/webhooks/secret', reader, '{}')).status).toBe(403);
+    expect((await post('/predictions/webhook/secret', mlKey, JSON.stringify({ keyId: rows[0]!.id }))).status).toBe(403);
+    expect((await post('/predictions/webhook/secret', reader, '{}')).status).toBe(403);
   });
 });
 
@@ -110,7 +110,7 @@ describe('deliveries', () => {
 
   it('stops accepting the old secret once rotated', async () => {
     const old = secret;
-    secret = (await post('/webhooks/secret', mlKey, '{}')).body.secret;
+    secret = (await post('/predictions/webhook/secret', mlKey, '{}')).body.secret;
     expect((await deliver(push([8]), { signWith: old })).status).toBe(401);
     expect((await deliver(push([8]))).status).toBe(200);
   });
@@ -126,6 +126,6 @@ describe('deliveries', () => {
   it('is documented in the OpenAPI document', async () => {
     const doc = await readJson(await fetch(`${server.url}/api/openapi.json`));
     expect(doc.paths['/predictions/webhook'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
-    expect(doc.paths['/webhooks/secret'].post).toBeDefined();
+    expect(doc.paths['/predictions/webhook/secret'].post).toBeDefined();
   });
 });

@@ -15,7 +15,7 @@ const SIGNING_KEY_COLUMNS = `k.id AS "keyId", k.name, k.prefix, k.scopes, s.seal
 // Only keys that are neither revoked nor expired sign.
 const LIVE_KEY = `k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
 
-export class WebhookRepository {
+export class InboundWebhookRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Stores (or replaces) the key's sealed secret; false when there is no live key with that id. */

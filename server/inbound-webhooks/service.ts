@@ -8,7 +8,7 @@ import type { WebhookInput } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import type { SecretBox } from '../shared/secret-box';
 import { newWebhookSecret, verifyWebhook } from '../shared/webhook-signature';
-import type { WebhookRepository } from './repository';
+import type { InboundWebhookRepository } from './repository';
 
 /** Message ids are kept this long: a signature is valid 5 minutes either side of its timestamp. */
 const REPLAY_WINDOW_SECONDS = 10 * 60;
@@ -22,7 +22,7 @@ export class InboundWebhookService {
   private box: SecretBox | null = null;
 
   constructor(
-    private readonly repository: WebhookRepository,
+    private readonly repository: InboundWebhookRepository,
     /** Opened on first use: the key file is only created when a secret is needed. */
     private readonly openSecretBox: () => SecretBox,
     private readonly predictions: PredictionSink,
@@ -42,7 +42,7 @@ export class InboundWebhookService {
   async authenticate(headers: Record<string, string | string[] | undefined>, rawBody: Buffer, presented: Principal | null): Promise<{ principal: Principal; messageId: string }> {
     const candidates = await this.repository.signingKeys(presented?.keyId);
     if (candidates.length === 0) {
-      throw new DomainError('unauthenticated', presented ? 'This API key has no webhook secret: create one with POST /api/webhooks/secret' : 'No webhook secret is configured');
+      throw new DomainError('unauthenticated', presented ? 'This API key has no webhook secret: create one with POST /api/predictions/webhook/secret' : 'No webhook secret is configured');
     }
     let refusal: unknown = null;
     for (const key of candidates) {
