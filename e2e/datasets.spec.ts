@@ -44,7 +44,7 @@ test('define, preview, download and save a dataset; its lineage shows the model 
   const { datasets } = await apiGet<{ datasets: { id: string; name: string }[] }>(request, server, `/datasets?name=${name}`);
   const registered = await request.post(`${server.url}/api/models`, {
     headers: { Authorization: `Bearer ${server.adminKey}` },
-    data: { name: `${name}-xgb`, version: '1', algorithm: 'xgboost', ticker: 'SPY', timeframe: '1d', datasetId: datasets[0]!.id },
+    data: { name: `${name}-xgb`, version: '1.0.0', algorithm: 'xgboost', ticker: 'SPY', timeframe: '1d', datasetId: datasets[0]!.id },
   });
   expect(registered.status()).toBe(200);
 

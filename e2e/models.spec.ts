@@ -1,5 +1,6 @@
 // The registry: deploying a model (behind a confirmation) makes it the only active one of its
-// series, in the UI and in the API; rolling back restores the previous one.
+// series, in the UI and in the API; rolling back (on the server) restores the previous one; the
+// details show the series' aliases and deploy history, and a backtest with its equity curve.
 import { apiGet, expect, screenshot, test } from './fixtures';
 
 interface Models {
@@ -20,6 +21,7 @@ test('deploying a model makes it the only active one; roll back restores the pre
   const dialog = page.getByRole('dialog', { name: 'Deploy model' });
   await expect(dialog).toContainText(label);
   await screenshot(page, testInfo, 'models-deploy-confirm');
+  await dialog.getByLabel('Reason (history)').fill('e2e promotion');
   await dialog.getByRole('button', { name: 'Deploy' }).click();
   await expect(dialog).toBeHidden();
 
@@ -42,5 +44,23 @@ test('deploying a model makes it the only active one; roll back restores the pre
   await expect(details).toContainText('Training data');
   expect(previous.trainingRows).toBeGreaterThan(0);
   await expect(details).toContainText(`${previous.trainingRows!.toLocaleString('en-US')} rows`);
+  await expect(details.getByLabel('Aliases', { exact: true })).toContainText('@champion');
+
+  // The deploy history: the rollback (newest) and the promotion with its reason, then the demo's own moves.
+  const history = details.getByRole('table', { name: 'Deploy history' });
+  await expect(history.getByRole('row')).toHaveCount(1 + 2 + 3);
+  await expect(history.getByRole('row').nth(1)).toContainText('rollback');
+  await expect(history.getByRole('row').nth(1)).toContainText(`${label} → ${previous.name} ${previous.version}`);
+  await expect(history.getByRole('row').nth(2)).toContainText('e2e promotion');
+
+  // A backtest of the restored champion: the run's statistics and its curve against buy-and-hold.
+  const backtest = details.getByRole('region', { name: 'Backtest' });
+  await backtest.getByLabel('Fee (bps)').fill('5');
+  await backtest.getByRole('button', { name: 'Run backtest' }).click();
+  await expect(backtest).toContainText('fee 5 bps');
+  await expect(backtest.getByRole('figure', { name: 'Equity curve against buy-and-hold' })).toBeVisible();
+  const stats = await apiGet<{ runs: { statistics: { trades: number; totalReturn: number } }[] }>(request, server, `/models/${previous.id}/backtests?limit=1`);
+  expect(stats.runs[0]!.statistics.trades).toBeGreaterThan(0);
+  await expect(backtest.getByLabel('Backtest statistics')).toContainText('Sharpe / Sortino');
   await screenshot(page, testInfo, 'model-details');
 });

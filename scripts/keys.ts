@@ -1,5 +1,5 @@
 // npm run keys -- create --name bot1 --scopes trading:read,trading:execute [--expires 2027-01-01]
-//                 list | revoke <id-or-name>
+//                 list | revoke <id-or-name> | webhook-secret <id-or-name>
 import { Command, InvalidArgumentError } from 'commander';
 import { ScopeSchema, SCOPES, type Scope } from '../server/auth/schema';
 import { loadConfig } from '../server/config';
@@ -63,6 +63,20 @@ program
       const count = await services.auth.revokeKey(idOrName);
       if (count === 0) throw new InvalidArgumentError(`no active key "${idOrName}"`);
       console.log(`revoked ${count} key(s); requests with them are refused from now on`);
+    }),
+  );
+
+program
+  .command('webhook-secret')
+  .description("create or rotate a key's signing secret for POST /api/predictions/webhook (shown once)")
+  .argument('<id-or-name>')
+  .action((idOrName: string) =>
+    withServices(async (services) => {
+      const live = (await services.auth.listKeys()).filter((k) => (k.id === idOrName || k.name === idOrName) && !k.revokedAt && !(k.expiresAt && k.expiresAt < new Date()));
+      if (live.length !== 1) throw new InvalidArgumentError(live.length === 0 ? `no active key "${idOrName}"` : `${live.length} active keys are named "${idOrName}"; give the id`);
+      const secret = await services.inboundWebhooks.rotateSecret(live[0]!.id);
+      console.log(`webhook secret of ${live[0]!.prefix}… "${live[0]!.name}" (any earlier one stops working now); it is shown only now:`);
+      console.log(secret);
     }),
   );
 

@@ -12,6 +12,7 @@ import { predictionsRouter } from './predictions/router';
 import { tradingRouter } from './trading/router';
 import { router } from './trpc';
 import { webhooksRouter } from './webhooks/router';
+import { inboundWebhooksRouter } from './inbound-webhooks/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -26,6 +27,7 @@ export const appRouter = router({
   predictions: predictionsRouter,
   trading: tradingRouter,
   webhooks: webhooksRouter,
+  inboundWebhooks: inboundWebhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

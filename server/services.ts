@@ -27,6 +27,7 @@ import { JobService } from './jobs/service';
 import { MarketDataRepository } from './market-data/repository';
 import type { Timeframe } from './market-data/schema';
 import { MarketDataService } from './market-data/service';
+import { BacktestRepository } from './models/backtest-repository';
 import { ModelRepository } from './models/repository';
 import { ModelService } from './models/service';
 import { PredictionRepository } from './predictions/repository';
@@ -37,6 +38,8 @@ import { SecretBox } from './shared/secret-box';
 import { WebhookRepository } from './webhooks/repository';
 import { WebhookService, webhookSettingsFromConfig } from './webhooks/service';
 import { TargetGuard } from './webhooks/target-guard';
+import { InboundWebhookRepository } from './inbound-webhooks/repository';
+import { InboundWebhookService } from './inbound-webhooks/service';
 
 /** `db.reads` (default: the primary) serves the heavy reads: range reads, exports, accuracy, coverage, gap reports. */
 export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Partial<Pick<Database, 'reads'>>) {
@@ -44,6 +47,7 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
   const events = new EventRepository(db.pool);
   return {
     auth: new AuthRepository(db.prisma, db.pool),
+    backtests: new BacktestRepository(db.pool),
     datasets: new DatasetRepository(db.prisma),
     datasetRows: new DatasetRowRepository(reads),
     events,
@@ -54,11 +58,12 @@ export function createRepositories(db: Pick<Database, 'pool' | 'prisma'> & Parti
     marketData: new MarketDataRepository(db.pool),
     // Only read through: never written, never read by the pipelines that must see their own writes.
     marketDataReads: new MarketDataRepository(reads),
-    models: new ModelRepository(db.prisma),
+    models: new ModelRepository(db.prisma, db.pool, events),
     predictions: new PredictionRepository(db.pool, events, reads),
     systemMetrics: new SystemMetricsRepository(db.pool),
     trading: new TradingRepository(db.pool),
     webhooks: new WebhookRepository(db.pool),
+    inboundWebhooks: new InboundWebhookRepository(db.pool),
   };
 }
 
@@ -93,6 +98,9 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
   });
   const streamSettings = streamSettingsFromConfig(config);
+  // Opened on first use: the key file is only created when a webhook secret is sealed or opened.
+  const secretBox = once(() => SecretBox.fromConfig(config));
+  const predictions = new PredictionService(repositories.predictions, repositories.models, readCache, { graceHours: config.PREDICTION_GRACE_HOURS });
   return {
     auth: new AuthService(repositories.auth, db.pool, { sessionTtlHours: config.SESSION_TTL_HOURS, signInTokenTtlHours: config.SIGN_IN_TOKEN_TTL_HOURS }),
     /** Whether PostgreSQL answers; the HTTP layer fails fast while it does not. */
@@ -105,8 +113,8 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     ingestion,
     jobs,
     marketData: new MarketDataService(repositories.marketData, readCache, repositories.marketDataReads),
-    models: new ModelService(repositories.models, repositories.predictions, repositories.datasets),
-    predictions: new PredictionService(repositories.predictions, repositories.models, readCache, { graceHours: config.PREDICTION_GRACE_HOURS }),
+    models: new ModelService(repositories.models, repositories.predictions, repositories.datasets, repositories.backtests),
+    predictions,
     readCache,
     /** Polygon WebSocket ingestion when STREAM_TICKERS is set (started by server/main.ts). */
     stream:
@@ -122,11 +130,12 @@ export function createServices(db: Pick<Database, 'pool' | 'prisma' | 'availabil
     trading: new TradingService(repositories.trading, repositories.predictions, repositories.events, readCache, brokerSettingsFromConfig(config)),
     webhooks: new WebhookService({
       repository: repositories.webhooks,
-      secretBox: once(() => SecretBox.fromConfig(config)),
+      secretBox,
       guard: new TargetGuard(config.WEBHOOK_ALLOWED_HOSTS),
       settings: webhookSettingsFromConfig(config),
       enqueueDelivery: async (tx, job, startAfter) => void (await queue.send(JOB.webhookDeliver, job, { tx, startAfter })),
     }),
+    inboundWebhooks: new InboundWebhookService(repositories.inboundWebhooks, secretBox, predictions),
   };
 }
 

@@ -263,15 +263,15 @@ describe('dataset versions and lineage', () => {
   it('links a model to the dataset it was trained on, both ways', async () => {
     const { dataset } = await readJson(await post('datasets', { name: 'lineage', ...definition, features: 'rsi_14' }));
     const registered = await readJson(
-      await post('models', { name: 'xgb-direction', version: '1', algorithm: 'xgboost', ticker: 'SPY', timeframe: '1d', datasetId: dataset.id }),
+      await post('models', { name: 'xgb-direction', version: '1.0.0', algorithm: 'xgboost', ticker: 'SPY', timeframe: '1d', datasetId: dataset.id }),
     );
     expect(registered.model.datasetId).toBe(dataset.id);
     const detail = await readJson(await get(`models/${registered.model.id}`));
     expect(detail.model.dataset).toEqual({ id: dataset.id, name: 'lineage', version: 1, contentHash: dataset.contentHash });
     const withModels = await readJson(await get(`datasets/${dataset.id}`));
-    expect(withModels.dataset.models).toEqual([expect.objectContaining({ id: registered.model.id, name: 'xgb-direction', version: '1', algorithm: 'xgboost' })]);
+    expect(withModels.dataset.models).toEqual([expect.objectContaining({ id: registered.model.id, name: 'xgb-direction', version: '1.0.0', algorithm: 'xgboost' })]);
 
-    const unknown = await post('models', { name: 'xgb-direction', version: '2', algorithm: 'xgboost', datasetId: crypto.randomUUID() });
+    const unknown = await post('models', { name: 'xgb-direction', version: '2.0.0', algorithm: 'xgboost', datasetId: crypto.randomUUID() });
     expect(unknown.status).toBe(400);
     expect((await readJson(unknown)).details).toEqual([expect.objectContaining({ path: 'datasetId' })]);
     expect((await get(`datasets/${crypto.randomUUID()}`)).status).toBe(404);

@@ -47,17 +47,17 @@ interface ModelPlan {
   version: string;
   algorithm: string;
   skill: number; // probability of calling the real direction
-  active: boolean;
-  status: 'READY' | 'DEPLOYED' | 'RETIRED';
+  /** The alias it takes, in plan order, through the registry (so the deploy history shows the moves). */
+  deploy?: { alias: string; reason: string };
   /** Fraction of the period (from, to) this version produced predictions for. */
   span: [number, number];
   every: number; // predict on every n-th bar
 }
 
 const MODEL_PLANS: ModelPlan[] = [
-  { name: 'gbm-direction', version: '1.0.0', algorithm: 'gradient-boosting', skill: 0.1, active: false, status: 'RETIRED', span: [0, 0.5], every: 6 },
-  { name: 'gbm-direction', version: '2.0.0', algorithm: 'gradient-boosting', skill: 0.36, active: true, status: 'DEPLOYED', span: [0.5, 1], every: 3 },
-  { name: 'lstm-direction', version: '1.0.0', algorithm: 'lstm', skill: 0.24, active: false, status: 'READY', span: [0.85, 1], every: 3 },
+  { name: 'gbm-direction', version: '1.0.0', algorithm: 'gradient-boosting', skill: 0.1, deploy: { alias: 'champion', reason: 'first model' }, span: [0, 0.5], every: 6 },
+  { name: 'gbm-direction', version: '2.0.0', algorithm: 'gradient-boosting', skill: 0.36, deploy: { alias: 'champion', reason: 'beat 1.0.0 on validation' }, span: [0.5, 1], every: 3 },
+  { name: 'lstm-direction', version: '1.0.0', algorithm: 'lstm', skill: 0.24, deploy: { alias: 'challenger', reason: 'shadow test against the champion' }, span: [0.85, 1], every: 3 },
 ];
 
 export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, options: SeedOptions = {}): Promise<SeedSummary> {
@@ -94,8 +94,6 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
           algorithm: plan.algorithm,
           ticker: profile.ticker,
           timeframe,
-          status: plan.status,
-          isActive: plan.active,
           accuracy: 0.5 + plan.skill / 2,
           hyperparameters: plan.algorithm === 'lstm' ? { layers: 2, hidden: 64, lookback: 60, dropout: 0.2 } : { trees: 400, depth: 6, learningRate: 0.05 },
           metrics: { validationAccuracy: 0.5 + plan.skill / 2 },
@@ -104,8 +102,8 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
           trainingDataTo: trainingBars.at(-1)?.timestamp,
           trainingRows: trainingBars.length,
           trainedAt: series[firstPredicted]?.timestamp,
-          deployedAt: plan.active ? series[firstPredicted]?.timestamp : null,
         });
+        if (plan.deploy) await models.deploy(model.id, plan.deploy.alias, { actor: 'demo', reason: plan.deploy.reason });
         modelCount++;
         const random = seededRandom(baseSeed + i * 31 + j * 7 + timeframe.length);
         newPredictions.push(...simulatePredictions(series, timeframe, model.id, plan, random));

@@ -23,6 +23,7 @@ import { docsRoutes } from './docs';
 import { eventStreamRoute, type StreamLimits } from './event-stream';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
+import { predictionWebhookOperation, predictionWebhookRoute } from './prediction-webhook';
 import { hotReads } from './hot-reads';
 import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
@@ -49,6 +50,8 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
 });
 // The streamed export is served beside the REST adapter, which cannot stream a file: document it by hand.
 openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation() };
+// The signed webhook reads its raw body, so it too is served beside the adapter.
+openApiDocument.paths = { ...openApiDocument.paths, '/predictions/webhook': predictionWebhookOperation() };
 
 export interface App {
   app: express.Express;
@@ -103,6 +106,7 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use(streamedBarReads(services));
   app.use(datasetExportRoute(services));
   app.use(eventStreamRoute(services, config));
+  app.use(predictionWebhookRoute(services, config.BODY_LIMIT));
   app.use('/api', jsonBody(config.BODY_LIMIT), createOpenApiExpressMiddleware({ router: appRouter, createContext }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ success: false, error: 'Not found: see /api/docs for the routes' });

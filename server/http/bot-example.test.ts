@@ -34,7 +34,7 @@ async function api(path: string, key: string, body?: unknown) {
 describe("the plan's bot example", () => {
   it('buys on exactly the confident UP calls of accurate models', async () => {
     const register = async (name: string, accuracy: number) =>
-      (await api('/models', ML_KEY, { name, version: '1.2.0', algorithm: 'lstm', ticker: 'SPY', timeframe: '1h', accuracy })).body.model.id as string;
+      (await api('/models', ML_KEY, { name, version: '1.2.0', algorithm: name.replace('spy-', ''), ticker: 'SPY', timeframe: '1h', accuracy })).body.model.id as string;
     const lstm = await register('spy-lstm', 0.71);
     const gbm = await register('spy-gbm', 0.68);
     const naive = await register('spy-naive', 0.55);

@@ -103,7 +103,7 @@ beforeAll(async () => {
   key = (await a.services.auth.createKey('hot-reads', ['admin'])).key;
   modelId = (await a.services.models.register(RegisterModelSchema.parse({ name: 'hot', version: '1.0.0', algorithm: 'test', ticker: 'SPY', timeframe: '1h' })))
     .id;
-  await a.services.models.deploy(modelId);
+  await a.services.models.deploy({ modelId, alias: 'champion' }, 'hot-reads');
   expect((await post(a, '/api/market-data/bulk', { bars: [bar(0, 100)] })).status).toBe(200);
   expect((await post(a, '/api/predictions', prediction(0, 'UP'))).status).toBe(200);
 });

@@ -16,7 +16,7 @@ afterAll(() => server.close());
 
 /** A model registration whose hyperparameters hold `levels` nested objects, as JSON text. */
 const registration = (name: string, levels: number) =>
-  `{"name":"${name}","version":"1","algorithm":"lstm","hyperparameters":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
+  `{"name":"${name}","version":"1.0.0","algorithm":"lstm","hyperparameters":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`;
 const post = (path: string, body: string) =>
   fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
 const models = async () => (await server.db.pool.query<{ name: string }>('SELECT name FROM models ORDER BY name')).rows.map((r) => r.name);

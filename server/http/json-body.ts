@@ -6,7 +6,7 @@ import express, { type RequestHandler } from 'express';
 import { MAX_JSON_DEPTH } from '../shared/limits';
 
 /** True when `value` has more than `max` levels of arrays and objects, checked without recursion. */
-function nestedDeeperThan(value: unknown, max: number): boolean {
+export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   for (let next = stack.pop(); next; next = stack.pop()) {
     const [node, depth] = next;

@@ -9,7 +9,8 @@ const MISSING = '00000000-0000-4000-8000-000000000000';
 const spec = (name: string, version = '1.0.0', series: { ticker?: string | null; timeframe?: '1h' | '1d' | null } = { ticker: 'SPY', timeframe: '1h' }) => ({
   name,
   version,
-  algorithm: 'lstm',
+  // One algorithm per name: a version is unique per (series, algorithm).
+  algorithm: `lstm-${name}`,
   ...series,
 });
 
@@ -111,7 +112,7 @@ describe('deploy', () => {
   let c: string;
   beforeAll(async () => {
     const series = { ticker: 'QQQ', timeframe: '1d' as const };
-    const register = async (name: string) => (await admin().models.register(spec(name, '1', series))).model.id;
+    const register = async (name: string) => (await admin().models.register(spec(name, '1.0.0', series))).model.id;
     [a, b, c] = [await register('dep-a'), await register('dep-b'), await register('dep-c')];
   });
 
@@ -143,7 +144,7 @@ describe('deploy', () => {
   });
 
   it('does not touch other series', async () => {
-    const other = (await admin().models.register(spec('dep-other', '1', { ticker: 'QQQ', timeframe: '1h' }))).model.id;
+    const other = (await admin().models.register(spec('dep-other', '1.0.0', { ticker: 'QQQ', timeframe: '1h' }))).model.id;
     await admin().models.deploy({ modelId: other });
     await admin().models.deploy({ modelId: b });
     expect(await activeIn('QQQ', '1h')).toEqual([other]);
@@ -160,8 +161,8 @@ describe('deploy', () => {
 describe('list and get', () => {
   let live: string;
   beforeAll(async () => {
-    live = (await admin().models.register({ ...spec('get-live', '1', { ticker: 'DIA', timeframe: '1h' }), accuracy: 0.58 })).model.id;
-    await admin().models.register(spec('get-generic', '1', { ticker: null, timeframe: null }));
+    live = (await admin().models.register({ ...spec('get-live', '1.0.0', { ticker: 'DIA', timeframe: '1h' }), accuracy: 0.58 })).model.id;
+    await admin().models.register(spec('get-generic', '1.0.0', { ticker: null, timeframe: null }));
     await admin().models.deploy({ modelId: live });
     // Four calls, three resolved, two of them right.
     const base = Date.UTC(2025, 3, 1, 14);

@@ -1,4 +1,5 @@
 // The model-registry concepts, one zod schema each, shared by tRPC, REST and the SPA.
+import semver from 'semver';
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
 import { HitStatsSchema, LiveAccuracySchema } from '../predictions/schema';
@@ -27,7 +28,13 @@ export const ModelIdSchema = z.object({ id: z.uuid() });
 export const RegisterModelSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
-    version: z.string().trim().min(1).max(100),
+    version: z
+      .string()
+      .trim()
+      .max(100)
+      // semver.valid() also takes a leading v or =, which a registry version should not carry.
+      .refine((v) => semver.valid(v) !== null && /^\d/.test(v), 'must be a semantic version such as 1.0.0 (semver.org)')
+      .describe('A semantic version (1.0.0); unique per (ticker, timeframe, algorithm)'),
     algorithm: z.string().trim().min(1).max(100),
     ticker: TickerSchema.nullish().describe('The series the model predicts; omit for a model of every series'),
     timeframe: TimeframeSchema.nullish(),
@@ -61,7 +68,30 @@ export const RegisterModelSchema = z
   });
 export type RegisterModelInput = z.infer<typeof RegisterModelSchema>;
 
-export const DeployInputSchema = z.object({ modelId: z.uuid() });
+/** MLflow-style alias names: lower case, `champion` (the active model), `challenger` or any other. */
+const AliasSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower case letters, digits, - or _, starting with a letter')
+  .describe('champion (the active model), challenger, or any other name');
+
+const ReasonSchema = z.string().trim().min(1).max(500).nullish().describe('Why, for the deployment history');
+
+export const DeployInputSchema = z.object({
+  modelId: z.uuid(),
+  alias: AliasSchema.default('champion'),
+  reason: ReasonSchema,
+});
+export type DeployInput = z.infer<typeof DeployInputSchema>;
+
+export const RollbackInputSchema = z.object({ ticker: TickerSchema, timeframe: TimeframeSchema, reason: ReasonSchema });
+export type RollbackInput = z.infer<typeof RollbackInputSchema>;
+
+export const SeriesQuerySchema = z.object({
+  ticker: TickerSchema,
+  timeframe: TimeframeSchema,
+  limit: z.coerce.number<number>().int().min(1).max(1000).default(100).describe('History rows, newest first'),
+});
+export type SeriesQuery = z.infer<typeof SeriesQuerySchema>;
 
 /** A dataset version as a model names it (GET /api/datasets/{id} has the rest). */
 const DatasetRefSchema = z.object({ id: z.uuid(), name: z.string(), version: z.number(), contentHash: z.string() });
@@ -97,6 +127,7 @@ const ModelRowSchema = z.object({
   deployedAt: IsoDateTimeSchema.nullable(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
+  aliases: z.array(z.string()).describe('The aliases naming this model in its series (champion = active)'),
 });
 export type ModelRow = z.infer<typeof ModelRowSchema>;
 
@@ -115,6 +146,100 @@ export const ModelResponseSchema = z.object({ success: z.literal(true), model: M
 export const DeployResponseSchema = z.object({
   success: z.literal(true),
   model: ModelRowSchema,
-  alreadyActive: z.boolean().describe('true when the model was already the active one (nothing changed)'),
-  previousActiveModelId: z.uuid().nullable().describe('The model this deploy replaced, for a roll back'),
+  alias: z.string(),
+  alreadyActive: z.boolean().describe('true when the alias already named the model (nothing changed, nothing recorded)'),
+  previousActiveModelId: z.uuid().nullable().describe('The model the alias named before (for champion: the one this deploy replaced)'),
 });
+
+export const RollbackResponseSchema = z.object({
+  success: z.literal(true),
+  model: ModelRowSchema.describe('The restored champion'),
+  rolledBackModelId: z.uuid().describe('The champion it replaced'),
+});
+
+const DeploymentSchema = z.object({
+  id: z.string(),
+  ticker: z.string().nullable(),
+  timeframe: TimeframeSchema.nullable(),
+  alias: z.string(),
+  fromModelId: z.uuid().nullable(),
+  toModelId: z.uuid(),
+  action: z.enum(['deploy', 'rollback']),
+  actor: z.string().describe('The API key (by name) that moved the alias'),
+  reason: z.string().nullable(),
+  createdAt: IsoDateTimeSchema,
+});
+export type Deployment = z.infer<typeof DeploymentSchema>;
+
+export const SeriesRegistryResponseSchema = z.object({
+  success: z.literal(true),
+  ticker: z.string(),
+  timeframe: TimeframeSchema,
+  aliases: z.array(z.object({ alias: z.string(), modelId: z.uuid() })),
+  count: z.number(),
+  deployments: z.array(DeploymentSchema).describe('Append-only deployment history, newest first'),
+});
+
+const BpsSchema = z.number().min(0).max(1000);
+
+export const BacktestInputSchema = z.object({
+  id: z.uuid(),
+  feeBps: BpsSchema.default(0).describe('Fee per side, in basis points'),
+  slippageBps: BpsSchema.default(0).describe('Slippage per side, in basis points'),
+  minConfidence: z.number().min(0).max(1).default(0).describe('Predictions below it are not traded'),
+  shortOnDown: z.boolean().default(false).describe('true: go short on DOWN; false: stay flat'),
+  ticker: TickerSchema.optional().describe("The series to replay; defaults to the model's"),
+  timeframe: TimeframeSchema.optional(),
+});
+export type BacktestInput = z.infer<typeof BacktestInputSchema>;
+
+export const BacktestRunsQuerySchema = z.object({ id: z.uuid(), limit: z.coerce.number<number>().int().min(1).max(100).default(10) });
+
+const BacktestRunSchema = z.object({
+  id: z.uuid(),
+  modelId: z.uuid(),
+  parameters: z.object({
+    ticker: z.string(),
+    timeframe: TimeframeSchema,
+    feeBps: z.number(),
+    slippageBps: z.number(),
+    minConfidence: z.number(),
+    shortOnDown: z.boolean(),
+  }),
+  statistics: z.object({
+    trades: z.number(),
+    totalReturn: z.number(),
+    buyAndHoldReturn: z.number().nullable(),
+    cagr: z.number().nullable(),
+    sharpe: z.number().nullable().describe('Mean / sample sd of per-trade net returns x sqrt(trades per year)'),
+    sortino: z.number().nullable().describe('Mean / downside deviation of per-trade net returns x sqrt(trades per year)'),
+    maxDrawdown: z.number(),
+    maxDrawdownDurationDays: z.number(),
+    winRate: z.number().nullable(),
+    exposure: z.number().nullable(),
+    profitFactor: z.number().nullable(),
+    spanFrom: IsoDateTimeSchema.nullable(),
+    spanTo: IsoDateTimeSchema.nullable(),
+  }),
+  equityCurve: z.array(z.object({ at: IsoDateTimeSchema, equity: z.number(), buyAndHold: z.number() })),
+  createdBy: z.string(),
+  createdAt: IsoDateTimeSchema,
+});
+export type BacktestRun = z.infer<typeof BacktestRunSchema>;
+
+export const BacktestResponseSchema = z.object({
+  success: z.literal(true),
+  run: BacktestRunSchema,
+  trades: z.array(
+    z.object({
+      side: z.enum(['LONG', 'SHORT']),
+      entryAt: IsoDateTimeSchema,
+      entryPrice: z.number(),
+      exitAt: IsoDateTimeSchema,
+      exitPrice: z.number(),
+      netReturn: z.number(),
+    }),
+  ),
+});
+
+export const BacktestRunsResponseSchema = z.object({ success: z.literal(true), count: z.number(), runs: z.array(BacktestRunSchema) });

@@ -8,17 +8,20 @@ import type { PredictionRepository } from '../predictions/repository';
 import type { HitStats } from '../predictions/schema';
 import { DomainError } from '../shared/domain-error';
 import { toIso } from '../shared/time';
-import type { ModelRecord, ModelRepository } from './repository';
-import { DEFAULT_NEUTRAL_BAND, type DatasetRef, type ModelListQuery, type ModelRow, type RegisterModelInput } from './schema';
+import { runBacktest, type BacktestResult } from './backtest';
+import type { BacktestRepository, BacktestRunRecord } from './backtest-repository';
+import type { DeploymentRecord, ModelRecord, ModelRepository } from './repository';
+import { DEFAULT_NEUTRAL_BAND, type BacktestInput, type BacktestRun, type DatasetRef, type DeployInput, type Deployment, type ModelListQuery, type ModelRow, type RegisterModelInput, type RollbackInput, type SeriesQuery } from './schema';
 
 /** Where models look up the dataset versions they name (the dataset repository fulfils it). */
 export interface DatasetLookup {
   findById(id: string): Promise<DatasetRef | null>;
 }
 
-function toModelRow(m: ModelRecord): ModelRow {
+function toModelRow(m: ModelRecord, aliases: string[] = []): ModelRow {
   return {
     ...m,
+    aliases,
     timeframe: m.timeframe as Timeframe | null,
     hyperparameters: m.hyperparameters as ModelRow['hyperparameters'],
     featureImportance: m.featureImportance as ModelRow['featureImportance'],
@@ -74,17 +77,18 @@ export class ModelService {
     readonly repository: ModelRepository,
     private readonly predictions: PredictionRepository,
     private readonly datasets: DatasetLookup,
+    private readonly backtests: BacktestRepository,
   ) {}
 
   async list(query: ModelListQuery): Promise<ModelRow[]> {
-    return (await this.repository.list(query)).map(toModelRow);
+    return this.withAliases(await this.repository.list(query));
   }
 
   async get(id: string): Promise<ModelRow & { liveStats: HitStats; dataset: DatasetRef | null }> {
     const [model, liveStats] = await Promise.all([this.repository.findById(id), this.predictions.hitStats({ modelId: id })]);
     if (!model) throw notFound(id);
-    const dataset = model.datasetId ? await this.datasets.findById(model.datasetId) : null;
-    return { ...toModelRow(model), liveStats, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
+    const [dataset, [row]] = await Promise.all([model.datasetId ? this.datasets.findById(model.datasetId) : null, this.withAliases([model])]);
+    return { ...row!, liveStats, dataset: dataset && { id: dataset.id, name: dataset.name, version: dataset.version, contentHash: dataset.contentHash } };
   }
 
   async register({ hyperparameters, featureImportance, metrics, ...input }: RegisterModelInput): Promise<ModelRow> {
@@ -106,18 +110,73 @@ export class ModelService {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         // A retry of a registration whose answer was lost gets the model it created.
         const existing = await this.repository.findByNameVersion(input.name, input.version);
-        if (existing && sameRegistration(existing, { hyperparameters, featureImportance, metrics, ...input })) return toModelRow(existing);
-        throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
+        if (existing && sameRegistration(existing, { hyperparameters, featureImportance, metrics, ...input })) return (await this.withAliases([existing]))[0]!;
+        if (existing) throw DomainError.conflict(`Model ${input.name}@${input.version} is already registered`, error);
+        // Otherwise the other key: models_series_algorithm_version.
+        const series = input.ticker ? `${input.ticker} ${input.timeframe ?? '(any timeframe)'}` : 'every series';
+        throw DomainError.conflict(`A ${input.algorithm} model version ${input.version} is already registered for ${series}`, error);
       }
       throw error;
     }
   }
 
-  /** Makes the model the only active one of its series; deploying the active model changes nothing. */
-  async deploy(modelId: string): Promise<{ model: ModelRow; alreadyActive: boolean; previousActiveModelId: string | null }> {
-    const result = await this.repository.activate(modelId);
-    if (!result) throw notFound(modelId);
-    const alreadyActive = result.previousId === modelId;
-    return { model: toModelRow(result.model), alreadyActive, previousActiveModelId: alreadyActive ? null : result.previousId };
+  /**
+   * Points an alias of the model's series at it (`champion`: makes it the only active model), recording
+   * who and why; pointing an alias at the model it already names changes nothing.
+   */
+  async deploy(input: DeployInput, actor: string): Promise<{ model: ModelRow; alias: string; alreadyActive: boolean; previousActiveModelId: string | null }> {
+    const move = await this.repository.deploy(input.modelId, input.alias, { actor, reason: input.reason ?? null });
+    if (!move) throw notFound(input.modelId);
+    return { model: await this.row(move.toModelId), alias: move.alias, alreadyActive: !move.moved, previousActiveModelId: move.moved ? move.fromModelId : null };
+  }
+
+  /** Restores the series' previous champion (a second rollback undoes the first). */
+  async rollback(input: RollbackInput, actor: string): Promise<{ model: ModelRow; rolledBackModelId: string }> {
+    const move = await this.repository.rollback(input, { actor, reason: input.reason ?? null });
+    if (!move) {
+      throw new DomainError('unprocessable', `${input.ticker} ${input.timeframe} has no recorded previous champion to roll back to`);
+    }
+    return { model: await this.row(move.toModelId), rolledBackModelId: move.fromModelId! };
+  }
+
+  /** A series' aliases and its deployment history, newest first. */
+  async series(query: SeriesQuery): Promise<{ aliases: Array<{ alias: string; modelId: string }>; deployments: Deployment[] }> {
+    const [aliases, history] = await Promise.all([this.repository.aliases(query), this.repository.history(query, query.limit)]);
+    return { aliases, deployments: history.map(toDeployment) };
+  }
+
+  /** Replays the model's resolved predictions (server/models/backtest.ts) and stores the run. */
+  async backtest(input: BacktestInput, actor: string): Promise<{ run: BacktestRun; trades: BacktestResult['trades'] }> {
+    const model = await this.repository.findById(input.id);
+    if (!model) throw notFound(input.id);
+    const ticker = input.ticker ?? model.ticker;
+    const timeframe = input.timeframe ?? (model.timeframe as Timeframe | null);
+    if (!ticker || !timeframe) {
+      throw DomainError.invalid('The model predicts every series: name one', [{ path: ticker ? 'timeframe' : 'ticker', message: 'required for a model without a series' }]);
+    }
+    const parameters = { ticker, timeframe, feeBps: input.feeBps, slippageBps: input.slippageBps, minConfidence: input.minConfidence, shortOnDown: input.shortOnDown };
+    const result = runBacktest(await this.backtests.signals(model.id, ticker, timeframe), parameters);
+    const run = await this.backtests.saveRun({ modelId: model.id, parameters, statistics: result.statistics, equityCurve: result.equityCurve, createdBy: actor });
+    return { run: toBacktestRun(run), trades: result.trades };
+  }
+
+  /** A model's stored backtests, newest first. */
+  async backtestRuns(id: string, limit: number): Promise<BacktestRun[]> {
+    if (!(await this.repository.findById(id))) throw notFound(id);
+    return (await this.backtests.runs(id, limit)).map(toBacktestRun);
+  }
+
+  private async row(id: string): Promise<ModelRow> {
+    const model = await this.repository.findById(id);
+    if (!model) throw notFound(id);
+    return (await this.withAliases([model]))[0]!;
+  }
+
+  private async withAliases(models: ModelRecord[]): Promise<ModelRow[]> {
+    const aliases = await this.repository.aliasesOf(models.map((m) => m.id));
+    return models.map((m) => toModelRow(m, aliases.get(m.id)));
   }
 }
+
+const toDeployment = (d: DeploymentRecord): Deployment => ({ ...d, timeframe: d.timeframe as Timeframe | null, createdAt: toIso(d.createdAt) });
+const toBacktestRun = (r: BacktestRunRecord): BacktestRun => ({ ...r, parameters: { ...r.parameters, timeframe: r.parameters.timeframe as Timeframe }, createdAt: toIso(r.createdAt) });

@@ -69,7 +69,7 @@ const A_PENDING: Array<[Date, number]> = [
 const models: Record<'a' | 'b' | 'd' | 'generic', string> = { a: '', b: '', d: '', generic: '' };
 
 async function register(name: string, accuracy: number, series: { ticker: string | null; timeframe: '1h' | null } = { ticker: 'SPY', timeframe: '1h' }) {
-  const { model } = await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: 'gbm', accuracy, ...series });
+  const { model } = await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: name === 'alpha' ? 'gbm' : `gbm-${name}`, accuracy, ...series });
   return model.id;
 }
 
@@ -366,30 +366,3 @@ describe('create and createBatch', () => {
   });
 });
 
-describe('webhook', () => {
-  const call = (hour: number) => {
-    const { modelId: _, ...rest } = prediction(models.d, at(DAY3, 20 + hour), 'UP', 0.66);
-    return rest;
-  };
-
-  it('takes the model by name + version, and is idempotent like a batch', async () => {
-    const body = { model: { name: 'delta', version: '1.0.0' }, predictions: [call(0), call(1)] };
-    const first = await writer().predictions.webhook(body);
-    expect(first).toMatchObject({ success: true, received: 2, created: 2, existing: 0 });
-    expect(first.predictions.every((p) => p.modelId === models.d)).toBe(true);
-    expect(await writer().predictions.webhook(body)).toMatchObject({ created: 0, existing: 2 });
-  });
-
-  it('takes the model by id, for the batch or per prediction', async () => {
-    expect(await writer().predictions.webhook({ modelId: models.d, predictions: [call(2)] })).toMatchObject({ created: 1 });
-    expect(await writer().predictions.webhook({ predictions: [{ ...call(3), modelId: models.d }] })).toMatchObject({ created: 1 });
-  });
-
-  it('refuses an unknown model (404), a push without a model (400), a reader key (403)', async () => {
-    await expect(writer().predictions.webhook({ model: { name: 'delta', version: '9.9.9' }, predictions: [call(4)] })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
-    await expect(writer().predictions.webhook({ predictions: [call(4)] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(reader().predictions.webhook({ modelId: models.d, predictions: [call(4)] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-  });
-});

@@ -13,7 +13,6 @@ import {
   PredictionListQuerySchema,
   PredictionListResponseSchema,
   ResolveResponseSchema,
-  WebhookInputSchema,
 } from './schema';
 
 const read = scopedProcedure('predictions:read');
@@ -56,14 +55,6 @@ export const predictionsRouter = router({
     .input(PredictionBatchInputSchema)
     .output(BatchResponseSchema)
     .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.predictions.createBatch(input.predictions)) })),
-
-  webhook: write
-    .meta({
-      openapi: { method: 'POST', path: '/predictions/webhook', tags, summary: "The ML service's push: a batch for a model given by id or name + version" },
-    })
-    .input(WebhookInputSchema)
-    .output(BatchResponseSchema)
-    .mutation(async ({ ctx, input }) => ({ success: true as const, ...(await ctx.services.predictions.webhook(input)) })),
 
   resolve: scopedProcedure('admin')
     .meta({ openapi: { method: 'POST', path: '/predictions/resolve', tags, summary: 'Fill the outcome of every prediction whose target time has passed' } })

@@ -322,7 +322,7 @@ describe('signals', () => {
   let active: string;
   beforeAll(async () => {
     const register = async (name: string, ticker: string) =>
-      (await t.as(['models:write']).models.register({ name, version: '1', algorithm: 'gbm', ticker, timeframe: '1h' })).model.id;
+      (await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: `gbm-${name}`, ticker, timeframe: '1h' })).model.id;
     active = await register('sig-spy', 'SPY');
     const inactive = await register('sig-spy-shadow', 'SPY');
     const qqq = await register('sig-qqq', 'QQQ');
@@ -363,7 +363,7 @@ describe('signals', () => {
       ['SPY', 'BUY', 'UP', 0.8],
     ]);
     const spy = body.signals.find((s) => s.ticker === 'SPY')!;
-    expect(spy.model).toEqual({ id: active, name: 'sig-spy', version: '1' });
+    expect(spy.model).toEqual({ id: active, name: 'sig-spy', version: '1.0.0' });
     expect(body.signals.find((s) => s.ticker === 'DIA')!.reason).toContain('expired');
     expect(body.signals.find((s) => s.ticker === 'IWM')!.reason).toBe('confidence 0.55 is below 0.6');
   });

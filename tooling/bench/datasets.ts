@@ -9,6 +9,7 @@ import { DatasetRepository, DatasetRowRepository, seriesQuery } from '../../serv
 import { DatasetExportQuerySchema } from '../../server/datasets/schema';
 import { DatasetService } from '../../server/datasets/service';
 import type { PrismaClient } from '../../server/db/generated/client';
+import { EventRepository } from '../../server/events/repository';
 import { FEATURE_COLUMNS } from '../../server/features/indicators';
 import { FeatureRepository } from '../../server/features/repository';
 import { FeatureService } from '../../server/features/service';
@@ -54,7 +55,7 @@ export async function benchDatasetExport(handles: { pool: pg.Pool; prisma: Prism
       horizon: 5,
       format: 'arrow',
     });
-    const service = new DatasetService(new DatasetRowRepository(handles.pool), new DatasetRepository(handles.prisma), new ModelRepository(handles.prisma));
+    const service = new DatasetService(new DatasetRowRepository(handles.pool), new DatasetRepository(handles.prisma), new ModelRepository(handles.prisma, handles.pool, new EventRepository(handles.pool)));
     const exportOnce = async () => {
       const started = performance.now();
       const file = await service.export(definition, 'arrow');

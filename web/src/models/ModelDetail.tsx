@@ -1,9 +1,12 @@
 // One model in full: registered metrics, live accuracy, training window, features and
-// hyperparameters, and the dataset version it was trained on (models.get).
+// hyperparameters, the dataset version it was trained on (models.get), its series' aliases and
+// deploy history, and its backtest.
 import { useQuery } from '@tanstack/react-query';
 import { formatInteger, formatMarketTime, formatPercent } from '../app/format';
 import { QueryView } from '../app/states';
 import { useTRPC } from '../trpc';
+import { BacktestPanel } from './BacktestPanel';
+import { SeriesHistory } from './SeriesHistory';
 
 const formatJsonValue = (value: unknown) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 
@@ -21,6 +24,15 @@ export function ModelDetail({ id, onClose }: { id: string; onClose: () => void }
                 <div className="muted">
                   v{model.version} · {model.algorithm} · {model.ticker ?? 'any'} {model.timeframe ?? ''}
                 </div>
+                {model.aliases.length > 0 && (
+                  <div className="chips model-aliases" aria-label="Aliases">
+                    {model.aliases.map((a) => (
+                      <span key={a} className={`badge ${a === 'champion' ? 'accent' : ''}`}>
+                        @{a}
+                      </span>
+                    ))}
+                  </div>
+                )}
               </div>
               <button type="button" className="btn ghost icon" aria-label="Close details" onClick={onClose}>
                 ×
@@ -74,6 +86,8 @@ export function ModelDetail({ id, onClose }: { id: string; onClose: () => void }
             </div>
             <JsonSection title="Feature importance" value={model.featureImportance} />
             <JsonSection title="Hyperparameters" value={model.hyperparameters} />
+            <BacktestPanel modelId={model.id} />
+            {model.ticker && model.timeframe && <SeriesHistory ticker={model.ticker} timeframe={model.timeframe} />}
           </>
         )}
       </QueryView>

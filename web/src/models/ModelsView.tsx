@@ -1,6 +1,7 @@
 // The model registry: registered metrics next to live accuracy (measured on stored outcomes),
-// a detail pane for the picked model, and - for admins - deploy and roll back, each behind a
-// confirmation because it changes which model drives every signal of that series.
+// aliases, a detail pane for the picked model, and - for admins - deploy (to any alias) and roll
+// back (the server restores the previous champion), each behind a confirmation because it changes
+// which model drives every signal of that series.
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DataTable, columnsFor } from '../app/DataTable';
@@ -45,34 +46,57 @@ export default function ModelsView() {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [pending, setPending] = useState<PendingDeploy | null>(null);
   const [notice, setNotice] = useState<{ text: string; undo?: PendingDeploy } | null>(null);
+  const [alias, setAlias] = useState('champion');
+  const [reason, setReason] = useState('');
 
   const models = useQuery(trpc.models.list.queryOptions(filter, { refetchInterval: LIVE_MS }));
   const accuracy = useQuery(trpc.predictions.accuracy.queryOptions(filter, { refetchInterval: LIVE_MS }));
   const liveById = useMemo(() => new Map(accuracy.data?.models.map((m) => [m.modelId, m])), [accuracy.data]);
 
+  // Models, signals and the chart's "active model" markers all depend on the champion.
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: trpc.models.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.trading.signals.pathKey() })]);
   const deploy = useMutation(
     trpc.models.deploy.mutationOptions({
       onSuccess: async (result) => {
         const previous = models.data?.models.find((m) => m.id === result.previousActiveModelId);
+        const champion = result.alias === 'champion';
         setNotice({
           text: result.alreadyActive
-            ? `${label(result.model)} was already active.`
-            : `${label(result.model)} is now active for ${seriesOf(result.model)}${previous ? `, replacing ${label(previous)}` : ''}.`,
-          undo: previous && { model: previous, replaces: result.model, rollback: true },
+            ? `${label(result.model)} already is ${result.alias}.`
+            : champion
+              ? `${label(result.model)} is now active for ${seriesOf(result.model)}${previous ? `, replacing ${label(previous)}` : ''}.`
+              : `${label(result.model)} is now ${result.alias} for ${seriesOf(result.model)}.`,
+          undo: champion && previous ? { model: previous, replaces: result.model, rollback: true } : undefined,
         });
         setPending(null);
-        // Models, signals and the chart's "active model" markers all depend on this.
-        await Promise.all([
-          queryClient.invalidateQueries({ queryKey: trpc.models.pathKey() }),
-          queryClient.invalidateQueries({ queryKey: trpc.trading.signals.pathKey() }),
-        ]);
+        await refresh();
       },
     }),
   );
+  const rollback = useMutation(
+    trpc.models.rollback.mutationOptions({
+      onSuccess: async (result) => {
+        const replaced = models.data?.models.find((m) => m.id === result.rolledBackModelId);
+        setNotice({ text: `Rolled back: ${label(result.model)} is active for ${seriesOf(result.model)} again${replaced ? `, replacing ${label(replaced)}` : ''}.` });
+        setPending(null);
+        await refresh();
+      },
+    }),
+  );
+  const mutation = pending?.rollback ? rollback : deploy;
 
   const confirm = (next: PendingDeploy) => {
     deploy.reset();
+    rollback.reset();
+    setAlias('champion');
+    setReason('');
     setPending(next);
+  };
+  const submit = (p: PendingDeploy) => {
+    const why = reason.trim() || undefined;
+    if (p.rollback && p.replaces?.ticker && p.replaces.timeframe) rollback.mutate({ ticker: p.replaces.ticker, timeframe: p.replaces.timeframe, reason: why });
+    else deploy.mutate({ modelId: p.model.id, alias: p.rollback ? 'champion' : alias, reason: why });
   };
 
   const col = columnsFor<Row>();
@@ -85,6 +109,12 @@ export default function ModelsView() {
       header: 'Active',
       cell: (c) => (c.getValue() ? <span className="badge accent">Active</span> : <span className="muted">—</span>),
       meta: { width: 70 },
+    }),
+    col.accessor((m) => m.aliases.filter((a) => a !== 'champion').join(', '), {
+      id: 'aliases',
+      header: 'Aliases',
+      cell: (c) => c.getValue() || <span className="muted">—</span>,
+      meta: { width: 100 },
     }),
     col.accessor('accuracy', { header: 'Reg. accuracy', cell: (c) => formatPercent(c.getValue()), meta: { numeric: true, width: 100 } }),
     col.accessor((m) => m.live?.hitRate ?? null, { id: 'liveHitRate', header: 'Live hit rate', cell: (c) => formatPercent(c.getValue()), meta: { numeric: true, width: 100 } }),
@@ -153,18 +183,40 @@ export default function ModelsView() {
         <ConfirmDialog
           title={pending.rollback ? 'Roll back model' : 'Deploy model'}
           confirmLabel={pending.rollback ? 'Roll back' : 'Deploy'}
-          busy={deploy.isPending}
-          error={deploy.error && describeError(deploy.error)}
-          onConfirm={() => deploy.mutate({ modelId: pending.model.id })}
+          busy={mutation.isPending}
+          error={mutation.error && describeError(mutation.error)}
+          onConfirm={() => submit(pending)}
           onCancel={() => setPending(null)}
         >
-          <p>
-            Make <strong>{label(pending.model)}</strong> the only active model for <strong>{seriesOf(pending.model)}</strong>?
-          </p>
-          <p className="muted">
-            {pending.replaces ? `${label(pending.replaces)} stops driving signals for this series.` : 'No model is active for this series now.'} New predictions and
-            trading signals follow the active model.
-          </p>
+          {!pending.rollback && (
+            <div className="deploy-fields">
+              <label htmlFor="deploy-alias">Alias</label>
+              <input id="deploy-alias" className="input" value={alias} onChange={(e) => setAlias(e.target.value.toLowerCase())} list="deploy-alias-names" />
+              <datalist id="deploy-alias-names">
+                <option value="champion" />
+                <option value="challenger" />
+              </datalist>
+            </div>
+          )}
+          {pending.rollback || alias === 'champion' ? (
+            <>
+              <p>
+                Make <strong>{label(pending.model)}</strong> the only active model (champion) for <strong>{seriesOf(pending.model)}</strong>?
+              </p>
+              <p className="muted">
+                {pending.replaces ? `${label(pending.replaces)} stops driving signals for this series.` : 'No model is active for this series now.'} New predictions and
+                trading signals follow the active model.
+              </p>
+            </>
+          ) : (
+            <p>
+              Point <strong>@{alias}</strong> of <strong>{seriesOf(pending.model)}</strong> at <strong>{label(pending.model)}</strong>? The active model does not change.
+            </p>
+          )}
+          <div className="deploy-fields">
+            <label htmlFor="deploy-reason">Reason (history)</label>
+            <input id="deploy-reason" className="input" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} placeholder="optional" />
+          </div>
         </ConfirmDialog>
       )}
     </div>
