@@ -59,7 +59,10 @@ beforeAll(async () => {
     enqueueRun: async (job) => void (await queue.send(JOB.ingestionRun, job)),
   });
 });
+/** Every stream a test started: stopped at the end even when its test failed half-way. */
+const started: PolygonStream[] = [];
 afterAll(async () => {
+  await Promise.all(started.map((s) => s.stop()));
   await queue.stop(1000);
   await fake.close();
   await db.drop();
@@ -72,7 +75,7 @@ function serve(ticker: string): string {
 }
 
 function stream(ticker: string, overrides: Partial<StreamDeps> = {}, reconnect: BackoffOptions = { baseMs: 20, maxMs: 100 }): PolygonStream {
-  return new PolygonStream({
+  const s = new PolygonStream({
     settings: { url: `${fake.url.replace(/^http/, 'ws')}/stocks`, apiKey: 'stream-key', tickers: [ticker], reconnect, takeoverPollMs: 50 },
     bars,
     lock: new IngestionRepository(db.prisma, db.pool),
@@ -83,12 +86,14 @@ function stream(ticker: string, overrides: Partial<StreamDeps> = {}, reconnect: 
     log,
     ...overrides,
   });
+  started.push(s);
+  return s;
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out; log: ${logLines.slice(-5).join('')}`);
+    if (Date.now() > end) throw new Error(`timed out; log: ${logLines.slice(-25).join('')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -213,16 +218,17 @@ describe('holes', () => {
     await until(() => b.health().role === 'standby');
     const replay = fake.stream.replay({ tickers: [ticker], ...JULY_1, speed: 6_000, maxPauseMs: 20 }); // 10 ms a minute
     await until(() => a.health().barsStored >= 50);
-    // The holder "dies": PostgreSQL ends its session, which releases the advisory lock. The feed drops
-    // for 5 minutes too, so the hole is certain whatever the phase of the standby's lock polling.
+    // The holder "dies": PostgreSQL ends its session, which releases the advisory lock, and it opens no
+    // new one (its pool is closed; otherwise it would win the lock straight back). The feed drops for
+    // 5 minutes too, so the hole is certain whatever the phase of the standby's lock polling.
+    const holderGone = holderPool.end();
     await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stream-holder'`);
     fake.stream.inject({ type: 'disconnect', outageMinutes: 5 });
     await until(() => b.health().role === 'holder' && b.health().state === 'streaming');
     await replay;
     await until(() => b.health().repairsQueued === 1);
-    expect(a.health().role).toBe('standby');
-    await Promise.all([a.stop(), b.stop()]);
-    await holderPool.end();
+    expect(a.health()).toMatchObject({ role: 'standby', state: 'standby' });
+    await Promise.all([a.stop(), b.stop(), holderGone]);
 
     const expected = inRange(JULY_1);
     const hole = holes.find((h) => h.ticker === ticker)!;

@@ -44,10 +44,10 @@ export interface StreamHole {
 }
 
 /** The part of a W3C WebSocket the stream uses (what websocketClient(...).stocks() returns). */
-export interface SocketLike {
+interface SocketLike {
   onmessage: ((message: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((error: unknown) => void) | null;
+  onerror: (() => void) | null;
   send(data: string): void;
   close(): void;
 }
@@ -60,17 +60,17 @@ export interface StreamDeps {
   /** Queues the REST repair of a hole (a backfill job); resolves with its run id. */
   repair: (hole: StreamHole) => Promise<string>;
   onBarsWritten?: BarsWrittenHook;
-  /** Opens the socket; default Polygon's client (which sends auth on open). */
-  connect?: (url: string, apiKey: string) => SocketLike;
   log?: Logger;
-  now?: () => number;
 }
 
 const LOCK_KEY = 'polygon-stream';
 const MINUTE_MS = 60_000;
 const DEFAULT_MAX_REPAIR_MS = 4 * 24 * 60 * MINUTE_MS;
 
-/** websocketClient(key, base).stocks() opens `${base}/stocks`: POLYGON_WS_URL names the socket itself. */
+/**
+ * Polygon's client: websocketClient(key, base).stocks() opens `${base}/stocks` and sends the auth
+ * action on open. POLYGON_WS_URL names the socket itself, hence the base without `/stocks`.
+ */
 function polygonSocket(url: string, apiKey: string): SocketLike {
   const base = url.replace(/\/stocks\/?$/, '');
   return websocketClient(apiKey, base).stocks() as unknown as SocketLike;
@@ -82,7 +82,6 @@ function errorText(error: unknown): string {
 
 export class PolygonStream {
   private readonly log: Logger;
-  private readonly now: () => number;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
   private socket: SocketLike | null = null;
@@ -103,7 +102,6 @@ export class PolygonStream {
 
   constructor(private readonly deps: StreamDeps) {
     this.log = (deps.log ?? logger).child({ component: 'polygon-stream' });
-    this.now = deps.now ?? Date.now;
   }
 
   /** Starts competing for the stream in the background; stop() ends it. */
@@ -125,7 +123,7 @@ export class PolygonStream {
   }
 
   health(): StreamHealth {
-    const now = this.now();
+    const now = Date.now();
     return {
       enabled: this.loop !== null,
       role: this.role,
@@ -207,7 +205,7 @@ export class PolygonStream {
       let socket: SocketLike;
       this.state = 'connecting';
       try {
-        socket = (this.deps.connect ?? polygonSocket)(url, apiKey);
+        socket = polygonSocket(url, apiKey);
       } catch (error) {
         this.lastError = `connect: ${errorText(error)}`;
         resolve(false);
@@ -217,8 +215,9 @@ export class PolygonStream {
       const onAbort = () => socket.close();
       signal.addEventListener('abort', onAbort, { once: true });
       // onopen stays Polygon's client's own: it sends the auth action.
-      socket.onerror = (error) => {
-        this.lastError = `socket: ${errorText(error) || 'connection failed'}`;
+      // The W3C error event carries no detail; the close that follows has the code.
+      socket.onerror = () => {
+        this.lastError = 'socket: connection failed or lost';
       };
       socket.onclose = ({ code, reason }) => {
         signal.removeEventListener('abort', onAbort);
@@ -228,7 +227,7 @@ export class PolygonStream {
         resolve(subscribed);
       };
       socket.onmessage = ({ data }) => {
-        this.lastMessageAt = this.now();
+        this.lastMessageAt = Date.now();
         const frame = typeof data === 'string' ? data : String(data);
         let events: unknown;
         try {
