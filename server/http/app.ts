@@ -20,7 +20,7 @@ import { streamedBarReads } from './bar-stream';
 import { failFastWhileDatabaseDown, retryAfterOn503 } from './database-gate';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
-import { eventStreamRoute, type StreamLimits } from './event-stream';
+import { eventStreamOperation, eventStreamRoute, type StreamLimits } from './event-stream';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
 import { hotReads } from './hot-reads';
@@ -47,7 +47,7 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
   securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' } },
 });
 // The streamed export is served beside the REST adapter, which cannot stream a file: document it by hand.
-openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation() };
+openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation(), '/stream': eventStreamOperation() };
 
 export interface App {
   app: express.Express;
@@ -65,7 +65,9 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.use(retryAfterOn503);
   app.use(requestLog);
   app.use(securityHeaders({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
-  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
   app.use(healthRoutes(services.health));
   app.use(cookieParser());

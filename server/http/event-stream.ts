@@ -91,7 +91,8 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
     try {
       const reader = {
         onEvent: (event: FeedEvent) => matchesChannels(event, channels) && write(frame(event)),
-        onReset: (latestId: string) => write(`id: ${latestId}\nevent: reset\ndata: ${JSON.stringify({ latestId, reason: 'Last-Event-ID is older than the events kept' })}\n\n`),
+        onReset: (latestId: string) =>
+          write(`id: ${latestId}\nevent: reset\ndata: ${JSON.stringify({ latestId, reason: 'Last-Event-ID is older than the events kept' })}\n\n`),
       };
       unsubscribe = await services.events.subscribe(channelsFilter(channels), reader, lastEventId);
       if (ended) unsubscribe();
@@ -101,4 +102,50 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
     }
   };
   return Router().get('/api/stream', stream);
+}
+
+/** GET /api/stream in the OpenAPI document (served beside the REST adapter, which cannot stream). */
+export function eventStreamOperation(): Record<string, unknown> {
+  const error = {
+    description: '`{ success: false, error, details? }`',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/error.BAD_REQUEST' } } },
+  };
+  return {
+    get: {
+      operationId: 'events-stream',
+      summary: 'Live events (Server-Sent Events): bars, predictions, orders, job progress, model deployments, from every instance',
+      description:
+        'Each event: `id: <feed id>`, `event: bar|prediction|order|job|model`, `data: {"name","ticker","timeframe","createdAt","payload"}`. ' +
+        'Channels: `bars:<TICKER>[:<tf>]` (market:read), `predictions[:<TICKER>]` (predictions:read), `orders[:<TICKER>]` (trading:read), ' +
+        '`jobs` (market:read), `models` (predictions:read). Reconnect with `Last-Event-ID` to receive exactly what you missed within the ' +
+        'retention window (EVENTS_RETENTION_HOURS, default 24 h); older, the stream opens with `event: reset`. Heartbeat comments every ' +
+        'STREAM_HEARTBEAT_SECONDS; at most STREAM_MAX_CHANNELS channels and STREAM_MAX_CONNECTIONS_PER_KEY streams per key (429). See the README, "Live stream".',
+      tags: ['events'],
+      security: [{ apiKey: [] }],
+      parameters: [
+        {
+          in: 'query',
+          name: 'channels',
+          required: true,
+          description: 'Comma-separated, e.g. `bars:SPY:1m,predictions:SPY,orders`',
+          schema: { type: 'string' },
+        },
+        { in: 'header', name: 'Last-Event-ID', required: false, description: 'Resume after this event id', schema: { type: 'string', pattern: '^\\d+$' } },
+        {
+          in: 'query',
+          name: 'lastEventId',
+          required: false,
+          description: 'The same, for clients that cannot set headers',
+          schema: { type: 'string', pattern: '^\\d+$' },
+        },
+      ],
+      responses: {
+        200: { description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        400: error,
+        401: error,
+        403: error,
+        429: error,
+      },
+    },
+  };
 }
