@@ -9,9 +9,11 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { hasScope } from '../auth/principal';
 import type { AppConfig } from '../config';
 import { channelsFilter, eventType, matchesChannels, parseChannels } from '../events/channels';
+import { toHttpError } from '../errors';
 import type { FeedEvent } from '../events/schema';
 import type { FieldIssue } from '../shared/domain-error';
 import type { Services } from '../services';
+import { accessError } from '../trpc';
 import type { AuthenticatedRequest } from './authenticate';
 
 export type StreamLimits = Pick<AppConfig, 'STREAM_MAX_CHANNELS' | 'STREAM_MAX_CONNECTIONS_PER_KEY' | 'STREAM_HEARTBEAT_SECONDS'>;
@@ -23,6 +25,12 @@ const RETRY_MS = 2000;
 
 function refuse(res: Response, status: number, error: string, details?: FieldIssue[]): void {
   res.status(status).json({ success: false, error, ...(details ? { details } : {}) });
+}
+
+/** A 401/403 as every other route answers it (server/trpc.ts accessError, server/errors.ts). */
+function refuseWith(res: Response, error: unknown): void {
+  const { status, body } = toHttpError(error);
+  res.status(status).json(body);
 }
 
 function lastEventIdOf(req: Request): string | undefined | null {
@@ -42,12 +50,13 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
 
   const stream: RequestHandler = async (req, res) => {
     const { principal, authError } = req as AuthenticatedRequest;
-    if (!principal) return refuse(res, 401, authError ?? 'An API key is required: Authorization: Bearer <key>');
+    const anonymous = accessError(principal ?? null, authError ?? null, null);
+    if (anonymous || !principal) return refuseWith(res, anonymous);
     const parsed = parseChannels(typeof req.query.channels === 'string' ? req.query.channels : '', limits.STREAM_MAX_CHANNELS);
     if ('issues' in parsed) return refuse(res, 400, 'Invalid channels', parsed.issues);
     const { channels } = parsed;
     const missing = channels.find((c) => !hasScope(principal, c.scope));
-    if (missing) return refuse(res, 403, `Channel ${missing.name} needs the ${missing.scope} scope`);
+    if (missing) return refuseWith(res, accessError(principal, null, missing.scope));
     const lastEventId = lastEventIdOf(req);
     if (lastEventId === null) return refuse(res, 400, 'Invalid Last-Event-ID', [{ path: 'lastEventId', message: 'must be an event id (digits)' }]);
     const count = open.get(principal.keyId) ?? 0;
