@@ -1,6 +1,6 @@
 // The one place tRPC is initialised. Everything else imports the router factory and the
 // procedure builders from here (the pattern of tRPC's express-server example and create-t3-app).
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type AnyProcedure } from '@trpc/server';
 import superjson from 'superjson';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { hasScope, type Principal } from './auth/principal';
@@ -18,6 +18,10 @@ export interface Context {
   log: Logger;
 }
 
+/** What a procedure declares beside its OpenAPI route: the scope it needs (set by scopedProcedure). */
+// A type, not an interface: OpenApiMeta needs an index-signature-compatible shape.
+type ProcedureMeta = { scope?: string };
+
 /**
  * 2. Initialisation: superjson for the SPA (Dates survive the wire), OpenAPI metadata for the REST
  * adapter, and an error formatter that adds the one error body (server/errors.ts: `success: false`,
@@ -26,7 +30,7 @@ export interface Context {
  */
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<OpenApiMeta<ProcedureMeta>>()
   .create({
     transformer: superjson,
     // Subscriptions (server/events/router.ts): a ping keeps proxies from cutting an idle stream, and
@@ -71,16 +75,16 @@ export function accessError(principal: Principal | null, authError: string | nul
   return null;
 }
 
-const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  const denied = accessError(ctx.principal, ctx.authError, null);
-  if (denied || !ctx.principal) throw denied;
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
-});
-
+/** One middleware for both checks (each tRPC middleware level costs a cached read a little). */
 export function scopedProcedure(scope: string) {
-  return authedProcedure.use(({ ctx, next }) => {
+  return publicProcedure.meta({ scope }).use(({ ctx, next }) => {
     const denied = accessError(ctx.principal, ctx.authError, scope);
-    if (denied) throw denied;
-    return next();
+    if (denied || !ctx.principal) throw denied;
+    return next({ ctx: { ...ctx, principal: ctx.principal } });
   });
+}
+
+/** The scope a procedure needs (null: none), for routes served beside the adapters. */
+export function procedureScope(procedure: AnyProcedure): string | null {
+  return (procedure._def.meta as ProcedureMeta | undefined)?.scope ?? null;
 }

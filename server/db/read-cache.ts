@@ -35,12 +35,21 @@ export interface ReadCacheOptions {
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
   private listener: NotificationListener | null = null;
+  private changes = 0;
 
   /** `pool`: whose connection settings the listener uses. */
   constructor(
     private readonly pool: pg.Pool,
     private readonly options: ReadCacheOptions = {},
   ) {}
+
+  /**
+   * A number that changes whenever something cached may have changed (any invalidation): what is
+   * derived from cached reads stays valid while it holds (server/http/hot-reads.ts).
+   */
+  get generation(): number {
+    return this.changes;
+  }
 
   /** True while cached reads are served: the listener is up, so every change will reach us. */
   get live(): boolean {
@@ -85,12 +94,14 @@ export class ReadCache {
 
   /** Drops every entry read from `table`. */
   invalidate(table: string): void {
+    this.changes++;
     for (const [key, entry] of this.entries) {
       if ((entry.tables as readonly string[]).includes(table)) this.entries.delete(key);
     }
   }
 
   invalidateAll(): void {
+    this.changes++;
     this.entries.clear();
   }
 }

@@ -28,6 +28,7 @@ import { httpMetrics, registerPoolMetrics } from './metrics';
 import { createRateLimiter } from './rate-limit';
 import { requestLog } from './request-log';
 import { securityHeaders } from './security-headers';
+import { series } from './series';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../dist/web');
 
@@ -61,29 +62,29 @@ export function createApp({ services, pool, config }: AppOptions): App {
   app.set('trust proxy', 'loopback');
   registerPoolMetrics(pool);
 
-  app.use(httpMetrics);
-  app.use(retryAfterOn503);
-  app.use(requestLog);
-  app.use(securityHeaders({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }));
-  const origins = config.CORS_ORIGINS.split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
-  app.use(cors({ origin: origins.length > 0 ? origins : false, credentials: true }));
-  app.use(healthRoutes(services.health));
-  app.use(cookieParser());
-  // Only the API needs a caller (and the database): static SPA files load while the database is down.
-  const api = ['/api', '/trpc', '/auth'];
-  app.use(api, failFastWhileDatabaseDown(services.databaseAvailability));
-  app.use(api, authenticate(services.auth));
-
   const limiter = createRateLimiter({ spec: config.RATE_LIMITS, store: config.RATE_LIMIT_STORE, pool });
-  app.use(api, limiter.middleware);
+  // What every response gets, as one layer (server/http/series.ts says why).
+  app.use(
+    series(
+      httpMetrics,
+      retryAfterOn503,
+      requestLog,
+      securityHeaders({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } } }),
+    ),
+  );
+  // Without allowed origins, cors() would only pass each request on: same origin only, no headers.
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  if (origins.length > 0) app.use(cors({ origin: origins, credentials: true }));
+  app.use('/api/health', healthRoutes(services.health));
+  // Only the API needs a caller (and the database): static SPA files load while the database is down.
+  // Rate limits are per key, so they come after authentication.
+  app.use(['/api', '/trpc', '/auth'], series(failFastWhileDatabaseDown(services.databaseAvailability), cookieParser(), authenticate(services.auth), limiter.middleware));
 
   const createContext = ({ req }: { req: express.Request }): Context => {
     const r = req as AuthenticatedRequest;
     return { services, principal: r.principal ?? null, authError: r.authError ?? null, requestId: req.id, log: req.log };
   };
-  app.use(hotReads(createContext)); // first: the bots' most frequent requests
+  app.use(hotReads(createContext, services.readCache)); // first: the bots' most frequent requests
 
   app.use('/auth', authRoutes(services.auth));
   app.use('/trpc', jsonBody(config.BODY_LIMIT), trpcExpress.createExpressMiddleware({ router: appRouter, createContext }));

@@ -6,11 +6,11 @@ import type { HealthService } from '../health/service';
 export function healthRoutes(health: HealthService): Router {
   const routes = Router();
   // Live: the process is up and its event loop answers.
-  routes.get('/api/health/live', (_req, res) => {
+  routes.get('/live', (_req, res) => {
     res.json({ success: true, status: 'live' });
   });
   // Ready: send traffic here. 503 while draining, without the database or behind on migrations.
-  routes.get('/api/health/ready', async (_req, res) => {
+  routes.get('/ready', async (_req, res) => {
     const readiness = await health.readiness();
     if (readiness.ready) res.json({ success: true, status: 'ready' });
     else res.status(503).set('Retry-After', '5').json({ success: false, status: 'not ready', error: readiness.reason });

@@ -188,6 +188,33 @@ describe('hot reads from the read cache', () => {
     expect((await get(a, '/api/trading/signals?ticker=SPY&ticker=QQQ')).status).toBe(400); // a repeated key
   });
 
+  it('gives identical requests within 100 ms one answer, until the span ends or the data changes, and still checks each caller', async () => {
+    const path = '/api/predictions/latest?ticker=SPY&timeframe=1h&limit=7';
+    const procedure = vi.spyOn(a.services.predictions, 'latest'); // still calls through
+    vi.useFakeTimers({ toFake: ['Date'] }); // the clock only: the servers run in this process
+    try {
+      const first = await getJson(a, path);
+      expect(await getJson(a, path)).toEqual(first); // shared: the procedure did not run again
+      expect(procedure).toHaveBeenCalledTimes(1);
+      const marketOnly = (await a.services.auth.createKey('market-only-shared', ['market:read'])).key;
+      expect((await get(a, path, marketOnly)).status).toBe(403);
+      expect((await fetch(a.url + path)).status).toBe(401);
+
+      vi.advanceTimersByTime(101); // the span is over
+      await getJson(a, path);
+      expect(procedure).toHaveBeenCalledTimes(2);
+
+      // A change ends the sharing at once, even within the span.
+      const created = await notifiedOf(a, 'predictions', async () => readJson(await post(b, '/api/predictions', prediction(3, 'DOWN'))));
+      const after = await getJson(a, path);
+      expect(procedure).toHaveBeenCalledTimes(3);
+      expect(after.predictions.map((p: { id: string }) => p.id)).toContain(created.prediction.id);
+    } finally {
+      vi.useRealTimers();
+      procedure.mockRestore();
+    }
+  });
+
   it('answers exactly what the procedure answers through the REST adapter', async () => {
     const body = await getJson(b, '/api/predictions/latest?ticker=spy&timeframe=1h&limit=5');
     const predictions = await a.services.predictions.latest('SPY', '1h', 5);
