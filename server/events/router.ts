@@ -9,9 +9,12 @@ import { channelsFilter, matchesChannels, parseChannels } from './channels';
 /** A generous cap: the SPA asks for one channel per open view. */
 const MAX_CHANNELS = 100;
 
-export const LiveInputSchema = z.object({
+const LiveInputSchema = z.object({
   channels: z.array(z.string()).min(1).max(MAX_CHANNELS),
-  lastEventId: z.string().regex(/^\d{1,18}$/).nullish(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .nullish(),
 });
 
 export const eventsRouter = router({

@@ -20,7 +20,7 @@ import { streamedBarReads } from './bar-stream';
 import { failFastWhileDatabaseDown, retryAfterOn503 } from './database-gate';
 import { datasetExportOperation, datasetExportRoute } from './dataset-export';
 import { docsRoutes } from './docs';
-import { eventStreamRoute, type StreamLimits } from './event-stream';
+import { eventStreamOperation, eventStreamRoute, type StreamLimits } from './event-stream';
 import { healthRoutes } from './health-routes';
 import { jsonBody } from './json-body';
 import { predictionWebhookOperation, predictionWebhookRoute } from './prediction-webhook';
@@ -49,7 +49,7 @@ export const openApiDocument = generateOpenApiDocument(appRouter, {
   securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' } },
 });
 // The streamed export is served beside the REST adapter, which cannot stream a file: document it by hand.
-openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation() };
+openApiDocument.paths = { ...openApiDocument.paths, '/datasets/export': datasetExportOperation(), '/stream': eventStreamOperation() };
 // The signed webhook reads its raw body, so it too is served beside the adapter.
 openApiDocument.paths = { ...openApiDocument.paths, '/predictions/webhook': predictionWebhookOperation() };
 

@@ -64,7 +64,12 @@ describe('GET /api/stream', () => {
     const [frame] = client.events();
     expect(frame!.event).toBe('bar');
     expect(frame!.id).toMatch(/^\d+$/);
-    expect(data(frame!)).toMatchObject({ name: 'bar.upserted', ticker: 'SPY', timeframe: '1m', payload: { close: 500.5, count: 1, timestamp: new Date(T0).toISOString() } });
+    expect(data(frame!)).toMatchObject({
+      name: 'bar.upserted',
+      ticker: 'SPY',
+      timeframe: '1m',
+      payload: { close: 500.5, count: 1, timestamp: new Date(T0).toISOString() },
+    });
     // Heartbeats keep the idle stream open (every 0.2 s here).
     await client.until((f) => f.filter((x) => x.comment === 'heartbeat').length >= 2);
     await closeAll([client]);
@@ -114,8 +119,9 @@ describe('GET /api/stream', () => {
 
   it('refuses what it cannot serve: no key 401, a missing scope 403, bad channels 400, too many streams 429', async () => {
     expect((await openSse(`${b.url}/api/stream?channels=orders`, {})).status).toBe(401);
-    const forbidden = await stream(b, 'orders');
+    const forbidden = await fetch(`${b.url}/api/stream?channels=bars:SPY,orders`, { headers: { Authorization: `Bearer ${reader}` } });
     expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ success: false, error: 'This key lacks the "trading:read" scope' });
     const tooMany = await fetch(`${b.url}/api/stream?channels=bars:A,bars:B,bars:C,bars:D`, { headers: { Authorization: `Bearer ${reader}` } });
     expect(tooMany.status).toBe(400);
     expect(await tooMany.json()).toMatchObject({ success: false, details: [{ path: 'channels', message: 'at most 3 channels per stream (got 4)' }] });

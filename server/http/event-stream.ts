@@ -9,9 +9,11 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { hasScope } from '../auth/principal';
 import type { AppConfig } from '../config';
 import { channelsFilter, eventType, matchesChannels, parseChannels } from '../events/channels';
+import { toHttpError } from '../errors';
 import type { FeedEvent } from '../events/schema';
 import type { FieldIssue } from '../shared/domain-error';
 import type { Services } from '../services';
+import { accessError } from '../trpc';
 import type { AuthenticatedRequest } from './authenticate';
 
 export type StreamLimits = Pick<AppConfig, 'STREAM_MAX_CHANNELS' | 'STREAM_MAX_CONNECTIONS_PER_KEY' | 'STREAM_HEARTBEAT_SECONDS'>;
@@ -23,6 +25,12 @@ const RETRY_MS = 2000;
 
 function refuse(res: Response, status: number, error: string, details?: FieldIssue[]): void {
   res.status(status).json({ success: false, error, ...(details ? { details } : {}) });
+}
+
+/** A 401/403 as every other route answers it (server/trpc.ts accessError, server/errors.ts). */
+function refuseWith(res: Response, error: unknown): void {
+  const { status, body } = toHttpError(error);
+  res.status(status).json(body);
 }
 
 function lastEventIdOf(req: Request): string | undefined | null {
@@ -42,12 +50,13 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
 
   const stream: RequestHandler = async (req, res) => {
     const { principal, authError } = req as AuthenticatedRequest;
-    if (!principal) return refuse(res, 401, authError ?? 'An API key is required: Authorization: Bearer <key>');
+    const anonymous = accessError(principal ?? null, authError ?? null, null);
+    if (anonymous || !principal) return refuseWith(res, anonymous);
     const parsed = parseChannels(typeof req.query.channels === 'string' ? req.query.channels : '', limits.STREAM_MAX_CHANNELS);
     if ('issues' in parsed) return refuse(res, 400, 'Invalid channels', parsed.issues);
     const { channels } = parsed;
     const missing = channels.find((c) => !hasScope(principal, c.scope));
-    if (missing) return refuse(res, 403, `Channel ${missing.name} needs the ${missing.scope} scope`);
+    if (missing) return refuseWith(res, accessError(principal, null, missing.scope));
     const lastEventId = lastEventIdOf(req);
     if (lastEventId === null) return refuse(res, 400, 'Invalid Last-Event-ID', [{ path: 'lastEventId', message: 'must be an event id (digits)' }]);
     const count = open.get(principal.keyId) ?? 0;
@@ -91,7 +100,8 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
     try {
       const reader = {
         onEvent: (event: FeedEvent) => matchesChannels(event, channels) && write(frame(event)),
-        onReset: (latestId: string) => write(`id: ${latestId}\nevent: reset\ndata: ${JSON.stringify({ latestId, reason: 'Last-Event-ID is older than the events kept' })}\n\n`),
+        onReset: (latestId: string) =>
+          write(`id: ${latestId}\nevent: reset\ndata: ${JSON.stringify({ latestId, reason: 'Last-Event-ID is older than the events kept' })}\n\n`),
       };
       unsubscribe = await services.events.subscribe(channelsFilter(channels), reader, lastEventId);
       if (ended) unsubscribe();
@@ -101,4 +111,50 @@ export function eventStreamRoute(services: Pick<Services, 'events'>, limits: Str
     }
   };
   return Router().get('/api/stream', stream);
+}
+
+/** GET /api/stream in the OpenAPI document (served beside the REST adapter, which cannot stream). */
+export function eventStreamOperation(): Record<string, unknown> {
+  const error = {
+    description: '`{ success: false, error, details? }`',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/error.BAD_REQUEST' } } },
+  };
+  return {
+    get: {
+      operationId: 'events-stream',
+      summary: 'Live events (Server-Sent Events): bars, predictions, orders, job progress, model deployments, from every instance',
+      description:
+        'Each event: `id: <feed id>`, `event: bar|prediction|order|job|model`, `data: {"name","ticker","timeframe","createdAt","payload"}`. ' +
+        'Channels: `bars:<TICKER>[:<tf>]` (market:read), `predictions[:<TICKER>]` (predictions:read), `orders[:<TICKER>]` (trading:read), ' +
+        '`jobs` (market:read), `models` (predictions:read). Reconnect with `Last-Event-ID` to receive exactly what you missed within the ' +
+        'retention window (EVENTS_RETENTION_HOURS, default 24 h); older, the stream opens with `event: reset`. Heartbeat comments every ' +
+        'STREAM_HEARTBEAT_SECONDS; at most STREAM_MAX_CHANNELS channels and STREAM_MAX_CONNECTIONS_PER_KEY streams per key (429). See the README, "Live stream".',
+      tags: ['events'],
+      security: [{ apiKey: [] }],
+      parameters: [
+        {
+          in: 'query',
+          name: 'channels',
+          required: true,
+          description: 'Comma-separated, e.g. `bars:SPY:1m,predictions:SPY,orders`',
+          schema: { type: 'string' },
+        },
+        { in: 'header', name: 'Last-Event-ID', required: false, description: 'Resume after this event id', schema: { type: 'string', pattern: '^\\d+$' } },
+        {
+          in: 'query',
+          name: 'lastEventId',
+          required: false,
+          description: 'The same, for clients that cannot set headers',
+          schema: { type: 'string', pattern: '^\\d+$' },
+        },
+      ],
+      responses: {
+        200: { description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        400: error,
+        401: error,
+        403: error,
+        429: error,
+      },
+    },
+  };
 }

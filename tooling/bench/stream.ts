@@ -24,7 +24,7 @@ const TICKER = 'ZZSTREAMBENCH';
 const NOTIFY_CHANNEL = 'bench_notify_round_trip';
 const T0 = Date.UTC(2020, 0, 2, 14, 30);
 
-export interface Latencies {
+interface Latencies {
   p50: number;
   p99: number;
   samples: number;

@@ -4,7 +4,7 @@
 // their own. When the set of channels changes, the new subscription resumes from the last event
 // seen; a `reset` (the resume point fell out of the server's window) refetches every query.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { matchesChannels, parseChannels, type Channel } from '../../../server/events/channels';
 import type { FeedEvent } from '../../../server/events/schema';
@@ -102,6 +102,16 @@ export function useLiveEvents(channels: readonly string[], onEvent: (event: Feed
   const key = channels.join(',');
   useEffect(() => (key ? register(key.split(','), (event) => handler.current(event)) : undefined), [key, register]);
   return state === 'live' && key !== '';
+}
+
+/**
+ * Refetches the queries under `queryKey` (e.g. `trpc.ingestion.pathKey()`) when an event arrives on
+ * `channels`; a refetch already running is not restarted, so a burst costs one. Returns whether the
+ * stream is live (poll only while it is not).
+ */
+export function useLiveInvalidate(channels: readonly string[], queryKey: QueryKey): boolean {
+  const queryClient = useQueryClient();
+  return useLiveEvents(channels, () => void queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false }));
 }
 
 /** The stream's state, for the connection indicator. */

@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatInteger, formatMarketTime } from '../app/format';
+import { useLiveInvalidate } from '../app/live';
 import { oneOf, usePersistentState } from '../app/persisted';
 import { QueryView } from '../app/states';
 import { Can } from '../auth/session';
@@ -65,15 +66,16 @@ export default function DataView() {
   const trpc = useTRPC();
   const [sessions, setSessions] = usePersistentState<(typeof WINDOWS)[number]>('qb.data.sessions', '60', oneOf(WINDOWS));
   const [runId, setRunId] = useState<string | null>(null);
+  const streaming = useLiveInvalidate(['jobs'], trpc.ingestion.pathKey()); // ingestion.progress per window
   const runs = useQuery(
     trpc.ingestion.runs.queryOptions(
       { limit: RUNS_SHOWN },
-      { refetchInterval: (q) => (q.state.data?.runs.some((r) => r.status === 'RUNNING') ? 2_000 : 15_000) },
+      { refetchInterval: (q) => (streaming ? false : q.state.data?.runs.some((r) => r.status === 'RUNNING') ? 2_000 : 15_000) },
     ),
   );
   const selectedRun = runs.data?.runs.find((r) => r.id === runId) ?? null;
   const logs = useQuery(
-    trpc.ingestion.logs.queryOptions({ runId: runId ?? undefined, limit: LOGS_SHOWN }, { enabled: runId !== null, refetchInterval: selectedRun?.status === 'RUNNING' ? 2_000 : false }),
+    trpc.ingestion.logs.queryOptions({ runId: runId ?? undefined, limit: LOGS_SHOWN }, { enabled: runId !== null, refetchInterval: !streaming && selectedRun?.status === 'RUNNING' ? 2_000 : false }),
   );
 
   return (

@@ -7,6 +7,7 @@ import { PanelHeader } from '../app/PanelHeader';
 import { QueryView } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
 import { MissingScope, useSession } from '../auth/session';
+import { useLiveInvalidate } from '../app/live';
 import { useTRPC } from '../trpc';
 import { Sparkline } from './Sparkline';
 
@@ -39,8 +40,12 @@ function WatchlistRows({ tickers }: { tickers: string[] }) {
   const daily = useQueries({
     queries: tickers.map((ticker) => trpc.marketData.bars.queryOptions({ ticker, timeframe: '1d', limit: SPARK_SESSIONS }, { refetchInterval: POLL_MS * 4 })),
   });
+  const streaming = useLiveInvalidate(
+    tickers.map((t) => `bars:${t}:1m`),
+    trpc.marketData.latest.pathKey(),
+  );
   const latest = useQueries({
-    queries: tickers.map((ticker) => trpc.marketData.latest.queryOptions({ ticker, timeframe: '1m' }, { refetchInterval: POLL_MS })),
+    queries: tickers.map((ticker) => trpc.marketData.latest.queryOptions({ ticker, timeframe: '1m' }, { refetchInterval: streaming ? false : POLL_MS })),
   });
 
   return (

@@ -2,6 +2,7 @@
 // hold the queries): which page to ask for next, how loaded pages join into one series, and how
 // the polled newest rows are laid over it. Rows are oldest first everywhere, as the API serves them.
 import type { BarUpsertedPayload } from '../../../server/events/schema';
+import type { BarRow } from '../../../server/market-data/schema';
 
 /** A row stamped with its start instant (ms since epoch): a chart bar, a feature row. */
 export interface Timed {
@@ -26,7 +27,12 @@ export interface BarPageRequest {
  * inclusive, and asks for as many bars as are loaded so far, up to `maxPage`: the chart re-lays out
  * all bars on every page, so doubling keeps a year of 1m bars (~100k) to a handful of loads.
  */
-export function olderPageRequest(lastPage: readonly { timestamp: string }[], lastRequest: BarPageRequest, loadedRows: number, maxPage: number): BarPageRequest | undefined {
+export function olderPageRequest(
+  lastPage: readonly { timestamp: string }[],
+  lastRequest: BarPageRequest,
+  loadedRows: number,
+  maxPage: number,
+): BarPageRequest | undefined {
   const oldest = lastPage[0];
   if (!oldest || lastPage.length < lastRequest.limit) return undefined;
   return { limit: Math.min(maxPage, loadedRows), endDate: new Date(Date.parse(oldest.timestamp) - 1) };
@@ -99,23 +105,12 @@ export function tailLeavesGap(loaded: readonly Timed[], tail: readonly Timed[]):
   return newestLoaded !== undefined && oldestTail !== undefined && oldestTail.ms > newestLoaded.ms;
 }
 
-interface WireBar {
-  timestamp: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  vwap: number | null;
-  tradeCount: number | null;
-}
-
 /**
  * A live `bar.upserted` (server/events/schema.ts) laid over the polled newest rows: the last bar
  * replaced, or a new one appended, when the event is that one bar. Null when the rows cannot be
  * patched from the event alone (several bars, or an older one, changed): refetch them.
  */
-export function applyLiveBar<R extends WireBar>(rows: readonly R[], event: BarUpsertedPayload): Array<R | WireBar> | null {
+export function applyLiveBar(rows: readonly BarRow[], event: BarUpsertedPayload): BarRow[] | null {
   const last = rows.at(-1);
   if (!last || event.count !== 1) return null;
   const [ms, lastMs] = [Date.parse(event.timestamp), Date.parse(last.timestamp)];

@@ -8,6 +8,7 @@ import { Empty, QueryView } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
 import { Can, useSession } from '../auth/session';
 import { DirectionBadge, OutcomeBadge } from '../predictions/badges';
+import { useLiveInvalidate } from '../app/live';
 import { useTRPC } from '../trpc';
 import { OrderTicket } from './OrderTicket';
 import { toDisplay } from './tables';
@@ -45,7 +46,8 @@ export default function TradePanel({ onCollapse }: { onCollapse: () => void }) {
 
 function TicketWithPrice({ ticker }: { ticker: string }) {
   const trpc = useTRPC();
-  const latest = useQuery(trpc.marketData.latest.queryOptions({ ticker, timeframe: '1m' }, { refetchInterval: LIVE_MS }));
+  const streaming = useLiveInvalidate([`bars:${ticker}:1m`], trpc.marketData.latest.queryKey({ ticker, timeframe: '1m' }));
+  const latest = useQuery(trpc.marketData.latest.queryOptions({ ticker, timeframe: '1m' }, { refetchInterval: streaming ? false : LIVE_MS }));
   return <OrderTicket ticker={ticker} lastPrice={latest.data?.bar?.close ?? null} />;
 }
 
