@@ -247,13 +247,13 @@ export class PredictionRepository {
     return rows;
   }
 
-  /** Per series, the newest unresolved prediction of the model active for it. */
+  /** Per series, the newest unresolved prediction whose target time is still ahead, of the model active for it. */
   async latestUnresolvedOfActiveModels(filter: { ticker?: string; timeframe?: Timeframe }): Promise<Array<PredictionRecord & ModelSummary>> {
     const params = new SqlParams();
     const { rows } = await this.pool.query<PredictionRecord & ModelSummary>(
       `SELECT DISTINCT ON (p.ticker, p.timeframe) ${PREDICTION_COLUMNS}, ${MODEL_SUMMARY_COLUMNS}
        FROM models m JOIN predictions p ON p.model_id = m.id
-       WHERE m.is_active AND p.resolved_at IS NULL
+       WHERE m.is_active AND p.resolved_at IS NULL AND p.target_time > now()
          AND (m.ticker IS NULL OR m.ticker = p.ticker) AND (m.timeframe IS NULL OR m.timeframe = p.timeframe)
          AND ${filterConditions(filter, params)}
        -- a model registered for the series wins over a generic one active for every series

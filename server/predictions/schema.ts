@@ -97,7 +97,7 @@ export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
 
-const PredictionRowSchema = z.object({
+export const PredictionRowSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
   modelVersion: z.string(),

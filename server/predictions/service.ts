@@ -10,7 +10,7 @@ import { decideSeries, sessionBars, type Decision, type ResolutionCandidate } fr
 import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
 import { type AccuracyQuery, type AccuracyReport, type LatestPrediction, type PredictionListQuery, type PredictionRow, type WebhookInput } from './schema';
 
-function toPredictionRow(p: PredictionRecord): PredictionRow {
+export function toPredictionRow(p: PredictionRecord): PredictionRow {
   return {
     ...p,
     predictionTime: toIso(p.predictionTime),
