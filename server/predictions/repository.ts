@@ -1,5 +1,6 @@
 // Storage for predictions and their outcomes. Writes, resolution and accuracy are set-based SQL:
-// they touch thousands of rows at once and must not depend on per-row round trips.
+// they touch thousands of rows at once and must not depend on per-row round trips (a resolution
+// pass reads candidates and bars per series, decides in resolution.ts, and writes in one statement).
 import type pg from 'pg';
 import type { ReadPool } from '../db/read-router';
 import type { Timeframe } from '../market-data/schema';
@@ -368,7 +369,7 @@ class ResolutionStore {
    */
   async candidates(now: Date, recheckSince: Date): Promise<ResolutionCandidate[]> {
     const { rows } = await this.tx.query<ResolutionCandidate>(
-      `SELECT p.id, p.model_id AS "modelId", p.ticker, p.timeframe, p.prediction_time AS "predictionTime",
+      `SELECT p.id, p.ticker, p.timeframe, p.prediction_time AS "predictionTime",
               p.target_time AS "targetTime", p.base_price AS "basePrice", m.neutral_band AS "neutralBand",
               p.resolution_status AS status
        FROM predictions p JOIN models m ON m.id = p.model_id
