@@ -501,8 +501,8 @@ function createdEvents(rows: readonly CreatedRow[]): NewEvent[] {
         modelId,
         modelVersion,
         count: group.length,
-        earliest: new Date(Math.min(...times)).toISOString(),
-        latest: new Date(Math.max(...times)).toISOString(),
+        earliest: new Date(times.reduce((min, t) => Math.min(min, t))).toISOString(),
+        latest: new Date(times.reduce((max, t) => Math.max(max, t))).toISOString(),
         ids: group.slice(0, EVENT_ID_LIMIT).map((r) => r.id),
       },
     };

@@ -179,8 +179,9 @@ export function resolvePredictions(
     const decisions: Decision[] = [];
     for (const series of groupBySeries(candidates)) {
       const { ticker, timeframe } = series[0]!;
-      const from = new Date(Math.min(...series.map((c) => c.predictionTime.getTime())));
-      const to = new Date(Math.max(...series.map((c) => c.targetTime.getTime())));
+      // A reduce, not Math.min(...): a backlog can hold more candidates than a call takes arguments.
+      const from = new Date(series.reduce((min, c) => Math.min(min, c.predictionTime.getTime()), Infinity));
+      const to = new Date(series.reduce((max, c) => Math.max(max, c.targetTime.getTime()), -Infinity));
       const grid = sessionBars(timeframe, from, to);
       if (grid.length === 0) continue;
       const closes = await store.closes(ticker, timeframe, new Date(grid[0]!.start), to);
