@@ -4,7 +4,15 @@ import { formatPercent } from '../web/src/app/format';
 import { apiGet, expect, screenshot, test } from './fixtures';
 
 interface Accuracy {
-  models: { modelId: string; modelName: string; modelVersion: string; hitRate: number | null; resolved: number; brier: number | null; coverage: number | null }[];
+  models: {
+    modelId: string;
+    modelName: string;
+    modelVersion: string;
+    hitRate: number | null;
+    resolved: number;
+    brier: number | null;
+    coverage: number | null;
+  }[];
 }
 
 test('the predictions table lists the series’ predictions and filters them', async ({ adminPage: page }, testInfo) => {

@@ -85,7 +85,18 @@ describe('accuracy report', () => {
     expect(report).toMatchObject({ window: 'all', last: null });
     const a = report.models.find((m) => m.modelId === alpha)!;
     // 9 made, 8 due; resolved #1-#6, #7 unresolvable; right #1 #3 #5.
-    expect(a).toMatchObject({ modelName: 'alpha', modelVersion: '1.0.0', ticker: 'SPY', timeframe: '1h', total: 9, due: 8, resolved: 6, unresolvable: 1, correct: 3, hitRate: 0.5 });
+    expect(a).toMatchObject({
+      modelName: 'alpha',
+      modelVersion: '1.0.0',
+      ticker: 'SPY',
+      timeframe: '1h',
+      total: 9,
+      due: 8,
+      resolved: 6,
+      unresolvable: 1,
+      correct: 3,
+      hitRate: 0.5,
+    });
     expect(a.coverage).toBeCloseTo(7 / 8, 12);
     expect(a.avgConfidence).toBeCloseTo((0.8 + 0.6 + 0.7 + 0.6 + 0.55 + 0.5 + 0.9 + 0.65 + 0.75) / 9, 12);
     // Brier: (0.8-1)² + (0.6-0)² + (0.7-1)² + (0.5-0)² + (0.9-1)² + (0.65-0)² = 0.04 + 0.36 + 0.09 + 0.25 + 0.01 + 0.4225 = 1.1725, / 6

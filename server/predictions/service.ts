@@ -24,8 +24,22 @@ export function toPredictionRow(p: PredictionRecord): PredictionRow {
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, modelLiveAccuracy, modelLiveCount, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
-  const model = { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion, liveAccuracy: modelLiveAccuracy, liveCount: modelLiveCount };
+function toLatestPrediction({
+  modelName,
+  modelAlgorithm,
+  modelAccuracy,
+  modelLiveAccuracy,
+  modelLiveCount,
+  ...p
+}: PredictionRecord & ModelSummary): LatestPrediction {
+  const model = {
+    name: modelName,
+    algorithm: modelAlgorithm,
+    accuracy: modelAccuracy,
+    version: p.modelVersion,
+    liveAccuracy: modelLiveAccuracy,
+    liveCount: modelLiveCount,
+  };
   return { ...toPredictionRow(p), model };
 }
 

@@ -4,20 +4,7 @@
 // direction. All numbers come from predictions.accuracy, measured in SQL on stored outcomes.
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  ReferenceLine,
-  ResponsiveContainer,
-  Scatter,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatInteger, formatMarketTime, formatPercent } from '../app/format';
 import { oneOf, usePersistentState } from '../app/persisted';
@@ -94,10 +81,7 @@ function AccuracyReport({ report, picked, onPick }: { report: Report; picked: st
   const selected = report.models.find((m) => rowKey(m) === picked) ?? [...report.models].sort((a, b) => b.resolved - a.resolved)[0]!;
   const id = selected.modelId;
   const key = rowKey(selected);
-  const overTime = useMemo(
-    () => report.overTime.filter((p) => p.modelId === id).map((p) => ({ ...p, label: formatMarketTime(p.bucket, true) })),
-    [report, id],
-  );
+  const overTime = useMemo(() => report.overTime.filter((p) => p.modelId === id).map((p) => ({ ...p, label: formatMarketTime(p.bucket, true) })), [report, id]);
   const calibration = useMemo(() => report.calibration.filter((c) => rowKey(c) === key), [report, key]);
   const directions = useMemo(() => report.directions.filter((d) => rowKey(d) === key && d.predicted + d.actual > 0), [report, key]);
   const axis = { stroke: colors.muted, tick: { fill: colors.muted, fontSize: 11 }, tickLine: false };
@@ -122,7 +106,10 @@ function AccuracyReport({ report, picked, onPick }: { report: Report; picked: st
       <div className="accuracy-charts">
         <figure className="chart-card" aria-label={`Hit rate over time, ${selected.modelName} ${selected.modelVersion}`}>
           <figcaption>
-            Hit rate over time · <strong>{selected.modelName} {selected.modelVersion}</strong>
+            Hit rate over time ·{' '}
+            <strong>
+              {selected.modelName} {selected.modelVersion}
+            </strong>
           </figcaption>
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart data={overTime} margin={{ top: 8, right: 8, bottom: 0, left: -12 }}>
@@ -151,7 +138,15 @@ function AccuracyReport({ report, picked, onPick }: { report: Report; picked: st
               <XAxis type="number" dataKey="avgConfidence" domain={[0.4, 1]} tickFormatter={pct} {...axis} name="Confidence" />
               <YAxis type="number" dataKey="hitRate" domain={[0, 1]} tickFormatter={pct} {...axis} name="Hit rate" />
               <Tooltip {...tooltip} formatter={(v) => formatPercent(Number(v))} />
-              <ReferenceLine segment={[{ x: 0.4, y: 0.4 }, { x: 1, y: 1 }]} stroke={colors.muted} strokeDasharray="4 4" ifOverflow="hidden" />
+              <ReferenceLine
+                segment={[
+                  { x: 0.4, y: 0.4 },
+                  { x: 1, y: 1 },
+                ]}
+                stroke={colors.muted}
+                strokeDasharray="4 4"
+                ifOverflow="hidden"
+              />
               <Line dataKey="hitRate" name="Hit rate" stroke={colors['series-2']} strokeWidth={1.6} isAnimationActive={false} />
               <Scatter dataKey="hitRate" name="Bucket" fill={colors['series-2']} isAnimationActive={false} />
             </ComposedChart>
