@@ -4,7 +4,15 @@ import { formatPercent } from '../web/src/app/format';
 import { apiGet, expect, screenshot, test } from './fixtures';
 
 interface Accuracy {
-  models: { modelId: string; modelName: string; modelVersion: string; hitRate: number | null; resolved: number }[];
+  models: {
+    modelId: string;
+    modelName: string;
+    modelVersion: string;
+    hitRate: number | null;
+    resolved: number;
+    brier: number | null;
+    coverage: number | null;
+  }[];
 }
 
 test('the predictions table lists the series’ predictions and filters them', async ({ adminPage: page }, testInfo) => {
@@ -35,4 +43,17 @@ test('the accuracy view shows the API’s hit rates', async ({ adminPage: page, 
   await expect(page.getByRole('figure', { name: 'Calibration' })).toBeVisible();
   await expect(page.getByRole('figure', { name: 'Precision and recall by direction' })).toBeVisible();
   await screenshot(page, testInfo, 'accuracy');
+
+  // The 30-day window: hit rate, Brier score and coverage as the API reports them for that window.
+  await page.getByRole('radio', { name: '30d' }).click();
+  const month = await apiGet<Accuracy>(request, server, '/predictions/accuracy?ticker=SPY&timeframe=1h&window=30d');
+  const headers = await table.getByRole('columnheader').allTextContents();
+  const column = (name: string) => headers.findIndex((h) => h.startsWith(name));
+  for (const model of month.models) {
+    const row = table.getByRole('row', { name: new RegExp(`${model.modelName} ${model.modelVersion.replaceAll('.', '\\.')}`) });
+    await expect(row.getByRole('cell').nth(column('Hit rate'))).toHaveText(formatPercent(model.hitRate));
+    await expect(row.getByRole('cell').nth(column('Brier'))).toHaveText(model.brier === null ? '—' : model.brier.toFixed(3));
+    await expect(row.getByRole('cell').nth(column('Coverage'))).toHaveText(formatPercent(model.coverage));
+  }
+  expect(month.models.some((m) => m.brier !== null)).toBe(true);
 });

@@ -2,8 +2,10 @@
 // hand computation. Outcomes are written directly (the resolver has its own tests), at times
 // relative to now so the rolling windows have something to cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCallers, type TestCallers } from '../testing/caller';
+import { callerAs, type TestCallers } from '../testing/caller';
+import { readJson, startTestServer, type TestServer } from '../testing/http';
 
+let server: TestServer;
 let t: TestCallers;
 const reader = () => t.as(['predictions:read']);
 let alpha: string;
@@ -57,7 +59,8 @@ async function insert(modelId: string, predictionTime: Date, targetTime: Date, d
 }
 
 beforeAll(async () => {
-  t = await createTestCallers();
+  server = await startTestServer();
+  t = { db: server.db, services: server.services, as: (scopes) => callerAs(server.services, scopes) };
   const register = async (name: string) =>
     (await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: 'gbm', ticker: 'SPY', timeframe: '1h' })).model.id;
   alpha = await register('alpha');
@@ -71,7 +74,7 @@ beforeAll(async () => {
   // Beta: one right call at 0.6.
   await insert(beta, new Date(now - DAY), new Date(now - DAY + 3_600_000), 'UP', 0.6, 'UP');
 });
-afterAll(() => t.db.drop());
+afterAll(() => server.close());
 
 const row = async (query: Parameters<ReturnType<typeof reader>['predictions']['accuracy']>[0], modelId = alpha) =>
   (await reader().predictions.accuracy(query)).models.find((m) => m.modelId === modelId)!;
@@ -82,7 +85,18 @@ describe('accuracy report', () => {
     expect(report).toMatchObject({ window: 'all', last: null });
     const a = report.models.find((m) => m.modelId === alpha)!;
     // 9 made, 8 due; resolved #1-#6, #7 unresolvable; right #1 #3 #5.
-    expect(a).toMatchObject({ modelName: 'alpha', modelVersion: '1.0.0', ticker: 'SPY', timeframe: '1h', total: 9, due: 8, resolved: 6, unresolvable: 1, correct: 3, hitRate: 0.5 });
+    expect(a).toMatchObject({
+      modelName: 'alpha',
+      modelVersion: '1.0.0',
+      ticker: 'SPY',
+      timeframe: '1h',
+      total: 9,
+      due: 8,
+      resolved: 6,
+      unresolvable: 1,
+      correct: 3,
+      hitRate: 0.5,
+    });
     expect(a.coverage).toBeCloseTo(7 / 8, 12);
     expect(a.avgConfidence).toBeCloseTo((0.8 + 0.6 + 0.7 + 0.6 + 0.55 + 0.5 + 0.9 + 0.65 + 0.75) / 9, 12);
     // Brier: (0.8-1)² + (0.6-0)² + (0.7-1)² + (0.5-0)² + (0.9-1)² + (0.65-0)² = 0.04 + 0.36 + 0.09 + 0.25 + 0.01 + 0.4225 = 1.1725, / 6
@@ -145,6 +159,17 @@ describe('accuracy report', () => {
       { ...series, lower: 0.8, upper: 0.9, count: 1, avgConfidence: 0.8, hitRate: 1 }, // #1
       { ...series, lower: 0.9, upper: 1, count: 1, avgConfidence: 0.9, hitRate: 1 }, // #5
     ]);
+  });
+
+  it('serves the same figures over REST, window and last as query parameters', async () => {
+    const key = await server.key(['predictions:read']);
+    const res = await fetch(`${server.url}/api/predictions/accuracy?ticker=SPY&timeframe=1h&window=7d&last=5`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const body = await readJson(res);
+    expect(body).toMatchObject({ success: true, window: '7d', last: 5 });
+    expect(body.models.find((m: { modelId: string }) => m.modelId === alpha)).toEqual(await row({ window: '7d', last: 5 }));
+    const bad = await fetch(`${server.url}/api/predictions/accuracy?window=1y`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(bad.status).toBe(400);
   });
 
   it('refuses an unknown window and a last below 1 (400)', async () => {

@@ -1,5 +1,6 @@
 // Storage for predictions and their outcomes. Writes, resolution and accuracy are set-based SQL:
-// they touch thousands of rows at once and must not depend on per-row round trips.
+// they touch thousands of rows at once and must not depend on per-row round trips (a resolution
+// pass reads candidates and bars per series, decides in resolution.ts, and writes in one statement).
 import type pg from 'pg';
 import type { ReadPool } from '../db/read-router';
 import type { Timeframe } from '../market-data/schema';
@@ -247,13 +248,13 @@ export class PredictionRepository {
     return rows;
   }
 
-  /** Per series, the newest unresolved prediction of the model active for it. */
+  /** Per series, the newest unresolved prediction whose target time is still ahead, of the model active for it. */
   async latestUnresolvedOfActiveModels(filter: { ticker?: string; timeframe?: Timeframe }): Promise<Array<PredictionRecord & ModelSummary>> {
     const params = new SqlParams();
     const { rows } = await this.pool.query<PredictionRecord & ModelSummary>(
       `SELECT DISTINCT ON (p.ticker, p.timeframe) ${PREDICTION_COLUMNS}, ${MODEL_SUMMARY_COLUMNS}
        FROM models m JOIN predictions p ON p.model_id = m.id
-       WHERE m.is_active AND p.resolved_at IS NULL
+       WHERE m.is_active AND p.resolved_at IS NULL AND p.target_time > now()
          AND (m.ticker IS NULL OR m.ticker = p.ticker) AND (m.timeframe IS NULL OR m.timeframe = p.timeframe)
          AND ${filterConditions(filter, params)}
        -- a model registered for the series wins over a generic one active for every series
@@ -368,7 +369,7 @@ class ResolutionStore {
    */
   async candidates(now: Date, recheckSince: Date): Promise<ResolutionCandidate[]> {
     const { rows } = await this.tx.query<ResolutionCandidate>(
-      `SELECT p.id, p.model_id AS "modelId", p.ticker, p.timeframe, p.prediction_time AS "predictionTime",
+      `SELECT p.id, p.ticker, p.timeframe, p.prediction_time AS "predictionTime",
               p.target_time AS "targetTime", p.base_price AS "basePrice", m.neutral_band AS "neutralBand",
               p.resolution_status AS status
        FROM predictions p JOIN models m ON m.id = p.model_id
@@ -500,8 +501,8 @@ function createdEvents(rows: readonly CreatedRow[]): NewEvent[] {
         modelId,
         modelVersion,
         count: group.length,
-        earliest: new Date(Math.min(...times)).toISOString(),
-        latest: new Date(Math.max(...times)).toISOString(),
+        earliest: new Date(times.reduce((min, t) => Math.min(min, t))).toISOString(),
+        latest: new Date(times.reduce((max, t) => Math.max(max, t))).toISOString(),
         ids: group.slice(0, EVENT_ID_LIMIT).map((r) => r.id),
       },
     };

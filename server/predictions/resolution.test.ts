@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nyWallTimeToUtc } from '../ingestion/calendar';
 import type { Timeframe } from '../market-data/schema';
 import { createTestCallers, type TestCallers } from '../testing/caller';
+import { resolveDuePredictions } from './resolver';
 
 let t: TestCallers;
 let modelId: string;
@@ -75,6 +76,7 @@ async function stored(id: string) {
 }
 
 const resolveAt = (now: Date) => t.services.predictions.resolve({ now });
+const deps = () => ({ predictions: t.services.predictions, metrics: t.services.systemMetrics });
 
 describe('outcome resolution', () => {
   it('resolves UP, DOWN and NEUTRAL from the reference and outcome closes, with the model neutral band', async () => {
@@ -210,6 +212,19 @@ describe('outcome resolution', () => {
         payload: { modelId, count: 1, resolved: 1, correct: 0, unresolvable: 0, corrected: 1, ids: [id] },
       },
     ]);
+  });
+
+  it('re-checks corrections older than the 30-day look-back only from the earliest bar an ingestion write changed', async () => {
+    await hourBars('2025-07-02', [100, 100, 101]);
+    const id = await predict({ predictionTime: et('2025-07-02', '11:00'), targetTime: et('2025-07-02', '12:00') });
+    await resolveAt(et('2025-07-02', '12:05'));
+    await bars('1h', [[et('2025-07-02', '11:00'), 99]]);
+    const later = et('2025-09-02', '12:00'); // 62 days on
+    expect(await resolveAt(later)).toBe(0);
+    expect((await stored(id)).actualPrice).toBe(101);
+    // What the predictions-resolve job does when ingestion wrote bars from 11:00 on 07-02.
+    expect(await resolveDuePredictions(deps(), { now: later, barsChangedSince: et('2025-07-02', '11:00') })).toBe(1);
+    expect(await stored(id)).toMatchObject({ actualPrice: 99, actualDirection: 'DOWN', correct: false });
   });
 
   it('needs no basePrice, keeps a sent one as sent and flags it when it disagrees with the bars', async () => {

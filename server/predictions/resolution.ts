@@ -25,7 +25,6 @@ export type ResolutionStatus = 'PENDING' | 'RESOLVED' | 'UNRESOLVABLE';
 /** A prediction to (re)decide: pending and due, or resolved on bars that have since changed. */
 export interface ResolutionCandidate {
   id: string;
-  modelId: string;
   ticker: string;
   timeframe: Timeframe;
   predictionTime: Date;

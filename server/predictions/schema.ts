@@ -80,7 +80,7 @@ export type PredictionListQuery = z.infer<typeof PredictionListQuerySchema>;
 export const LatestQuerySchema = SeriesKeySchema.extend({ limit: LimitSchema(ROW_LIMITS.latestPredictions) });
 
 /** Rolling windows of the accuracy report: predictionTime within the last 7, 30 or 90 days, or all. */
-export const ACCURACY_WINDOWS = ['7d', '30d', '90d', 'all'] as const;
+const ACCURACY_WINDOWS = ['7d', '30d', '90d', 'all'] as const;
 
 export const AccuracyQuerySchema = PredictionFilterSchema.extend({
   bucket: z.enum(['day', 'week']).default('day'),
@@ -97,7 +97,7 @@ export type AccuracyQuery = z.infer<typeof AccuracyQuerySchema>;
 
 // ---- outputs ----------------------------------------------------------------------------------
 
-const PredictionRowSchema = z.object({
+export const PredictionRowSchema = z.object({
   id: z.uuid(),
   modelId: z.uuid(),
   modelVersion: z.string(),

@@ -10,7 +10,7 @@ import { decideSeries, sessionBars, type Decision, type ResolutionCandidate } fr
 import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
 import { type AccuracyQuery, type AccuracyReport, type LatestPrediction, type PredictionListQuery, type PredictionRow, type WebhookInput } from './schema';
 
-function toPredictionRow(p: PredictionRecord): PredictionRow {
+export function toPredictionRow(p: PredictionRecord): PredictionRow {
   return {
     ...p,
     predictionTime: toIso(p.predictionTime),
@@ -24,8 +24,22 @@ function toPredictionRow(p: PredictionRecord): PredictionRow {
 }
 
 /** A prediction with the plan's `model: { name, algorithm, accuracy, version }`. */
-function toLatestPrediction({ modelName, modelAlgorithm, modelAccuracy, modelLiveAccuracy, modelLiveCount, ...p }: PredictionRecord & ModelSummary): LatestPrediction {
-  const model = { name: modelName, algorithm: modelAlgorithm, accuracy: modelAccuracy, version: p.modelVersion, liveAccuracy: modelLiveAccuracy, liveCount: modelLiveCount };
+function toLatestPrediction({
+  modelName,
+  modelAlgorithm,
+  modelAccuracy,
+  modelLiveAccuracy,
+  modelLiveCount,
+  ...p
+}: PredictionRecord & ModelSummary): LatestPrediction {
+  const model = {
+    name: modelName,
+    algorithm: modelAlgorithm,
+    accuracy: modelAccuracy,
+    version: p.modelVersion,
+    liveAccuracy: modelLiveAccuracy,
+    liveCount: modelLiveCount,
+  };
   return { ...toPredictionRow(p), model };
 }
 
@@ -179,8 +193,9 @@ export function resolvePredictions(
     const decisions: Decision[] = [];
     for (const series of groupBySeries(candidates)) {
       const { ticker, timeframe } = series[0]!;
-      const from = new Date(Math.min(...series.map((c) => c.predictionTime.getTime())));
-      const to = new Date(Math.max(...series.map((c) => c.targetTime.getTime())));
+      // A reduce, not Math.min(...): a backlog can hold more candidates than a call takes arguments.
+      const from = new Date(series.reduce((min, c) => Math.min(min, c.predictionTime.getTime()), Infinity));
+      const to = new Date(series.reduce((max, c) => Math.max(max, c.targetTime.getTime()), -Infinity));
       const grid = sessionBars(timeframe, from, to);
       if (grid.length === 0) continue;
       const closes = await store.closes(ticker, timeframe, new Date(grid[0]!.start), to);

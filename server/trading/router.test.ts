@@ -353,32 +353,44 @@ describe('signals', () => {
     await t.db.pool.query(`UPDATE predictions SET resolved_at = now(), correct = true WHERE ticker = 'QQQ' AND confidence = 0.95`);
   });
 
-  it("derives BUY/SELL/HOLD from each series' active model's newest open prediction", async () => {
+  it("derives BUY/SELL/HOLD from each series' active model's newest open prediction whose target is ahead", async () => {
     const body = await viewer().trading.signals({});
-    expect(body).toMatchObject({ success: true, count: 4 });
+    expect(body).toMatchObject({ success: true, count: 3 }); // not DIA: its target has passed
     expect(body.signals.map((s) => [s.ticker, s.action, s.direction, s.confidence])).toEqual([
-      ['DIA', 'HOLD', 'UP', 0.9],
       ['IWM', 'HOLD', 'UP', 0.55],
       ['QQQ', 'SELL', 'DOWN', 0.7],
       ['SPY', 'BUY', 'UP', 0.8],
     ]);
     const spy = body.signals.find((s) => s.ticker === 'SPY')!;
-    expect(spy.model).toEqual({ id: active, name: 'sig-spy', version: '1.0.0' });
-    expect(body.signals.find((s) => s.ticker === 'DIA')!.reason).toContain('expired');
+    expect(spy.model).toEqual({ id: active, name: 'sig-spy', algorithm: 'gbm', version: '1.0.0', accuracy: null, liveAccuracy: null, liveCount: 0 });
+    expect(spy.prediction).toMatchObject({ id: spy.predictionId, direction: 'UP', confidence: 0.8, resolutionStatus: 'PENDING' });
     expect(body.signals.find((s) => s.ticker === 'IWM')!.reason).toBe('confidence 0.55 is below 0.6');
   });
 
   it('applies minConfidence and the ticker/timeframe filters', async () => {
     const actions = async (query: Parameters<ReturnType<typeof viewer>['trading']['signals']>[0]) =>
       (await viewer().trading.signals(query)).signals.map((s) => `${s.ticker}:${s.action}`);
-    expect(await actions({ minConfidence: 0.5 })).toEqual(['DIA:HOLD', 'IWM:BUY', 'QQQ:SELL', 'SPY:BUY']);
-    expect(await actions({ minConfidence: 0.85 })).toEqual(['DIA:HOLD', 'IWM:HOLD', 'QQQ:HOLD', 'SPY:HOLD']);
+    expect(await actions({ minConfidence: 0.5 })).toEqual(['IWM:BUY', 'QQQ:SELL', 'SPY:BUY']);
+    expect(await actions({ minConfidence: 0.85 })).toEqual(['IWM:HOLD', 'QQQ:HOLD', 'SPY:HOLD']);
     expect(await actions({ ticker: 'spy' })).toEqual(['SPY:BUY']);
     expect(await actions({ timeframe: '1d' })).toEqual([]);
   });
 
+  it("applies minLiveAccuracy to the model's live accuracy; a model without one holds above 0", async () => {
+    await t.db.pool.query(`UPDATE models SET live_accuracy = 0.7, live_count = 10 WHERE name = 'sig-qqq'`);
+    const signals = async (minLiveAccuracy?: number) =>
+      (await viewer().trading.signals({ minConfidence: 0.5, minLiveAccuracy })).signals.map((s) => `${s.ticker}:${s.action}`);
+    expect(await signals()).toEqual(['IWM:BUY', 'QQQ:SELL', 'SPY:BUY']); // default 0: any
+    expect(await signals(0.6)).toEqual(['IWM:HOLD', 'QQQ:SELL', 'SPY:HOLD']);
+    expect(await signals(0.75)).toEqual(['IWM:HOLD', 'QQQ:HOLD', 'SPY:HOLD']);
+    const qqq = (await viewer().trading.signals({ ticker: 'QQQ', minLiveAccuracy: 0.75 })).signals[0]!;
+    expect(qqq.reason).toBe("the model's live accuracy 0.7 is below 0.75");
+    expect(qqq.model).toMatchObject({ liveAccuracy: 0.7, liveCount: 10 });
+  });
+
   it('refuses minConfidence outside [0, 1] (400), no key (401), a key without trading:read (403)', async () => {
     await expect(viewer().trading.signals({ minConfidence: 1.5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(viewer().trading.signals({ minLiveAccuracy: -0.1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(t.as(null).trading.signals({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(t.as(['predictions:read']).trading.signals({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

@@ -2,7 +2,7 @@
 // decimal strings on the wire (money.ts); requests may send them as numbers or strings.
 import { z } from 'zod';
 import { TickerSchema, TimeframeSchema } from '../market-data/schema';
-import { DirectionSchema } from '../predictions/schema';
+import { DirectionSchema, LiveAccuracySchema, PredictionRowSchema } from '../predictions/schema';
 import { PageQuerySchema } from '../shared/pagination';
 import { IsoDateTimeSchema, QueryDateSchema } from '../shared/time';
 import { DecimalStringSchema, PositiveDecimalSchema } from './money';
@@ -46,6 +46,12 @@ export const SignalsQuerySchema = z.object({
   ticker: TickerSchema.optional(),
   timeframe: TimeframeSchema.optional(),
   minConfidence: z.coerce.number<number>().min(0).max(1).default(0.6).describe('BUY/SELL only at or above this confidence'),
+  minLiveAccuracy: z.coerce
+    .number<number>()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe("BUY/SELL only when the model's liveAccuracy is at or above this (0, the default: any; above 0 a model without resolved predictions HOLDs)"),
 });
 export type SignalsQuery = z.infer<typeof SignalsQuerySchema>;
 
@@ -61,7 +67,8 @@ const SignalSchema = z.object({
   predictionId: z.uuid(),
   predictionTime: IsoDateTimeSchema,
   targetTime: IsoDateTimeSchema,
-  model: z.object({ id: z.uuid(), name: z.string(), version: z.string() }),
+  model: z.object({ id: z.uuid(), name: z.string(), algorithm: z.string(), version: z.string(), accuracy: z.number().nullable(), ...LiveAccuracySchema.shape }),
+  prediction: PredictionRowSchema,
 });
 export type Signal = z.infer<typeof SignalSchema>;
 

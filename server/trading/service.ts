@@ -7,6 +7,7 @@ import type { EventRepository } from '../events/repository';
 import type { NewEvent } from '../events/schema';
 import { getSession, nextTradingDay, nyMidnightUtcMs, sessionDateOf } from '../ingestion/calendar';
 import type { ModelSummary, PredictionRecord, PredictionRepository } from '../predictions/repository';
+import { toPredictionRow } from '../predictions/service';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
 import { toIso } from '../shared/time';
@@ -131,11 +132,12 @@ function valueAt(p: Position, price: Decimal): ValuedAt {
 }
 
 /** BUY on a confident UP call, SELL on a confident DOWN call, HOLD otherwise (saying why). */
-function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now: Date): Signal {
+function toSignal({ modelName, modelAlgorithm, modelAccuracy, modelLiveAccuracy, modelLiveCount, ...p }: PredictionRecord & ModelSummary, minimum: Minimums): Signal {
   let action: Signal['action'] = 'HOLD';
   let reason: string;
-  if (p.targetTime <= now) reason = 'the prediction has expired (its target time has passed)';
-  else if (p.confidence < minConfidence) reason = `confidence ${p.confidence} is below ${minConfidence}`;
+  if (p.confidence < minimum.confidence) reason = `confidence ${p.confidence} is below ${minimum.confidence}`;
+  else if (minimum.liveAccuracy > 0 && (modelLiveAccuracy ?? -1) < minimum.liveAccuracy)
+    reason = `the model's live accuracy ${modelLiveAccuracy ?? '(none yet)'} is below ${minimum.liveAccuracy}`;
   else if (p.direction === 'NEUTRAL') reason = 'the model expects no move';
   else {
     action = p.direction === 'UP' ? 'BUY' : 'SELL';
@@ -153,8 +155,14 @@ function toSignal(p: PredictionRecord & ModelSummary, minConfidence: number, now
     predictionId: p.id,
     predictionTime: toIso(p.predictionTime),
     targetTime: toIso(p.targetTime),
-    model: { id: p.modelId, name: p.modelName, version: p.modelVersion },
+    model: { id: p.modelId, name: modelName, algorithm: modelAlgorithm, version: p.modelVersion, accuracy: modelAccuracy, liveAccuracy: modelLiveAccuracy, liveCount: modelLiveCount },
+    prediction: toPredictionRow(p),
   };
+}
+
+interface Minimums {
+  confidence: number;
+  liveAccuracy: number;
 }
 
 /** What a fill does to a position under average-cost accounting. */
@@ -293,12 +301,13 @@ export class TradingService {
     private readonly settings: BrokerSettings,
   ) {}
 
-  async signals({ minConfidence, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
+  /** Signals only from predictions whose target time is still ahead (as the plan's latest route). */
+  async signals({ minConfidence, minLiveAccuracy, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
     // The rows are cached; the signal is made per request, as it depends on the time.
     const open = await this.cache.get(`trading.signals:${filter.ticker ?? ''}:${filter.timeframe ?? ''}`, ['predictions', 'models'], () =>
       this.predictions.latestUnresolvedOfActiveModels(filter),
     );
-    return open.map((p) => toSignal(p, minConfidence, now));
+    return open.filter((p) => p.targetTime > now).map((p) => toSignal(p, { confidence: minConfidence, liveAccuracy: minLiveAccuracy }));
   }
 
   /**

@@ -22,6 +22,7 @@ const STATUSES: { value: Status | ''; label: string }[] = [
   { value: 'pending', label: 'Pending' },
   { value: 'correct', label: 'Right' },
   { value: 'wrong', label: 'Wrong' },
+  { value: 'unresolvable', label: 'Unresolvable' },
 ];
 
 const col = columnsFor<Prediction>();
@@ -65,7 +66,7 @@ export default function PredictionsView() {
           cell: (c) => formatSigned(c.getValue(), (v) => formatPercent(v, 2)),
           meta: { numeric: true, width: 80 },
         }),
-        col.accessor((p) => (p.correct === null ? 'pending' : p.correct ? 'right' : 'wrong'), {
+        col.accessor((p) => (p.resolutionStatus === 'UNRESOLVABLE' ? 'unresolvable' : p.correct === null ? 'pending' : p.correct ? 'right' : 'wrong'), {
           id: 'outcome',
           header: 'Outcome',
           cell: (c) => <OutcomeBadge outcome={c.getValue()} />,

@@ -13,9 +13,11 @@ export function DirectionBadge({ direction }: { direction: Direction }) {
   );
 }
 
-export function OutcomeBadge({ outcome }: { outcome: 'pending' | 'right' | 'wrong' }) {
+const MARKS = { right: '✓ ', wrong: '✗ ', pending: '○ ', unresolvable: '– ' } as const;
+
+export function OutcomeBadge({ outcome }: { outcome: keyof typeof MARKS }) {
   const tone = outcome === 'right' ? 'up' : outcome === 'wrong' ? 'down' : '';
-  const mark = outcome === 'right' ? '✓ ' : outcome === 'wrong' ? '✗ ' : '○ ';
+  const mark = MARKS[outcome];
   return (
     <span className={`badge ${tone}`}>
       <span aria-hidden="true">{mark}</span>
