@@ -234,6 +234,20 @@ describe('account', () => {
   });
 });
 
+describe('idempotency across instances', () => {
+  it('two brokers (two instances) racing one clientOrderId make one trade: the account lock and the unique id decide', async () => {
+    await bar('13:59', 100, 100, 100, 100);
+    const [one, two] = [broker(), broker()];
+    const body = order({ side: 'BUY', quantity: 4, clientOrderId: 'two-instances' });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).execute(body, at('14:00'))));
+    expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const { rows } = await server.db.pool.query(`SELECT count(*)::int AS n, (SELECT quantity::text FROM portfolio) AS held, (SELECT cash::text FROM paper_account) AS cash FROM trades`);
+    expect(rows[0]).toMatchObject({ n: 1, cash: '99600.000000' });
+    expect(new Decimal(rows[0].held).toFixed()).toBe('4');
+  });
+});
+
 describe('idempotency over HTTP', () => {
   let key: string;
   beforeAll(async () => {
