@@ -532,6 +532,8 @@ export class TradingService {
       .reduce((sum, o) => sum.plus(dec(o.quantity).mul(o.limitPrice ?? o.stopPrice ?? o.lastPrice ?? 0)), ZERO);
     positionsValue = rounded(positionsValue);
     return {
+      /** Shares of `ticker` that open SELL orders already hold. */
+      heldForSells: (ticker: string) => open.filter((o) => o.ticker === ticker && o.side === 'SELL').reduce((sum, o) => sum.plus(o.quantity), ZERO),
       positionsValue,
       equity: cash.plus(positionsValue),
       buyingPower: Decimal.max(ZERO, rounded(cash.minus(reserved).minus(shortValue))),
@@ -559,7 +561,7 @@ export class TradingService {
     const reference = fillPrice ?? resting.limitPrice ?? resting.stopPrice ?? (last ? dec(last.price) : null);
     // The account lock already queues every placement and fill: reading the position suffices here.
     const held = (await tx.findPosition(order.ticker))?.quantity ?? '0';
-    this.checkAffordable(order, quantity, reference, dec(held), book.buyingPower, await this.openSellQuantity(tx, order.ticker, now));
+    this.checkAffordable(order, quantity, reference, dec(held), book.buyingPower, book.heldForSells(order.ticker));
     const expiresAt = order.timeInForce === 'DAY' ? dayOrderExpiry(now) : null;
     let stored = changes.record(
       await tx.insertOrder({
@@ -580,12 +582,6 @@ export class TradingService {
       stored = changes.record(await tx.closeOrder(stored.id, 'CANCELED', `${order.timeInForce}: could not fill at once`, now));
     }
     return { created: true, order: toOrderRow(stored), position: null };
-  }
-
-  /** Shares of `ticker` that open SELL orders already hold. */
-  private async openSellQuantity(tx: TradingRepository, ticker: string, now: Date): Promise<Decimal> {
-    const open = await tx.pricedOpenOrders(now);
-    return open.filter((o) => o.ticker === ticker && o.side === 'SELL').reduce((sum, o) => sum.plus(o.quantity), ZERO);
   }
 
   /**
