@@ -92,4 +92,18 @@ describe('demo data', () => {
     expect(active.hitRate).toBeGreaterThan(0.45);
     expect(active.hitRate).toBeLessThan(0.8);
   });
+
+  it('places a few paper orders: fills at their own times, an equity curve, and one resting limit', async () => {
+    const { rows } = await a.pool.query(
+      `SELECT status::text, count(*)::int AS n, count(DISTINCT price)::int AS prices, count(DISTINCT execution_time)::int AS times FROM trades GROUP BY 1 ORDER BY 1`,
+    );
+    expect(summary.orders).toBe(6);
+    expect(rows).toEqual([
+      { status: 'FILLED', n: 5, prices: 5, times: 5 },
+      { status: 'NEW', n: 1, prices: 0, times: 0 },
+    ]);
+    const held = await a.pool.query(`SELECT quantity::float8 AS quantity FROM portfolio WHERE ticker = 'SPY'`);
+    expect(held.rows[0].quantity).toBe(20 + 10 - 15 + 5 - 10);
+    expect((await a.pool.query(`SELECT count(*)::int AS n FROM equity_history`)).rows[0].n).toBe(5);
+  });
 });

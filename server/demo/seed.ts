@@ -19,6 +19,7 @@ import {
   sessionsBetween,
   simulateMinuteBars,
 } from './market-simulator';
+import { seedPaperOrders } from './paper-orders';
 
 export interface SeedOptions {
   /** Data ends with the last session completed before this instant (default: now). */
@@ -34,6 +35,7 @@ export interface SeedSummary {
   models: number;
   predictions: number;
   resolved: number;
+  orders: number;
   from: string;
   to: string;
 }
@@ -114,12 +116,14 @@ export async function seedDemoData(db: { pool: pg.Pool; prisma: PrismaClient }, 
   const resolved = (await resolvePredictions(predictions, { graceHours: loadConfig({}).PREDICTION_GRACE_HOURS }, { now, wait: true })) ?? 0;
   await refreshDailySummary(db.pool); // so the daily summary shows the demo days at once
   const features = await new FeatureService(featureRows, bars).computeAll();
+  const orders = await seedPaperOrders(db, recent);
   return {
     bars: barCount,
     features: features.reduce((n, r) => n + r.rows, 0),
     models: modelCount,
     predictions: created,
     resolved,
+    orders,
     from: sessions[0]!.date,
     to: last.date,
   };

@@ -234,6 +234,20 @@ describe('account', () => {
   });
 });
 
+describe('idempotency across instances', () => {
+  it('two brokers (two instances) racing one clientOrderId make one trade: the account lock and the unique id decide', async () => {
+    await bar('13:59', 100, 100, 100, 100);
+    const [one, two] = [broker(), broker()];
+    const body = order({ side: 'BUY', quantity: 4, clientOrderId: 'two-instances' });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).execute(body, at('14:00'))));
+    expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const { rows } = await server.db.pool.query(`SELECT count(*)::int AS n, (SELECT quantity::text FROM portfolio) AS held, (SELECT cash::text FROM paper_account) AS cash FROM trades`);
+    expect(rows[0]).toMatchObject({ n: 1, cash: '99600.000000' });
+    expect(new Decimal(rows[0].held).toFixed()).toBe('4');
+  });
+});
+
 describe('idempotency over HTTP', () => {
   let key: string;
   beforeAll(async () => {
@@ -282,5 +296,29 @@ describe('idempotency over HTTP', () => {
     expect(await readJson(res)).toMatchObject({ success: false, error: expect.stringContaining('FILLED') });
     const list = await readJson(await fetch(`${server.url}/api/trading/orders?status=all`, { headers: { authorization: `Bearer ${key}` } }));
     expect(list).toMatchObject({ success: true, count: 1, orders: [{ id: filled.id, status: 'FILLED' }] });
+  });
+
+  it('REST: replace with PATCH, cancel all with DELETE /orders, close a position with DELETE /positions/{ticker}, read the account', async () => {
+    await server.services.marketData.upsertBars([{ ticker: 'SPY', timeframe: '1m', timestamp: new Date(Date.now() - 60_000), open: 100, high: 100, low: 100, close: 100, volume: 1 }]);
+    const call = async (method: string, path: string, body?: object) => {
+      const res = await fetch(`${server.url}/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body && JSON.stringify(body),
+      });
+      return { status: res.status, body: await readJson(res) };
+    };
+    await post({ ticker: 'SPY', side: 'BUY', quantity: 5 });
+    const { order: resting } = await readJson(await post({ ticker: 'SPY', side: 'BUY', type: 'limit', limitPrice: '90.5', quantity: 2, timeInForce: 'gtc' }));
+    const replaced = await call('PATCH', `/trading/orders/${resting.id}`, { limitPrice: 91 });
+    expect(replaced).toMatchObject({ status: 200, body: { replaced: { id: resting.id, status: 'CANCELED' }, order: { limitPrice: '91', replacesId: resting.id, status: 'NEW' } } });
+    // 100000 - 500 = 99500 cash; the open BUY 2 @ 91 holds 182: buying power 99318
+    expect((await call('GET', '/trading/account')).body.account).toMatchObject({ cash: '99500', buyingPower: '99318', equity: '100000', totalPnL: '0' });
+    const canceled = await call('DELETE', '/trading/orders');
+    expect(canceled).toMatchObject({ status: 200, body: { success: true, count: 1, orders: [{ id: replaced.body.order.id, status: 'CANCELED' }] } });
+    const closed = await call('DELETE', '/trading/positions/spy');
+    expect(closed).toMatchObject({ status: 200, body: { order: { side: 'SELL', quantity: '5', status: 'FILLED' }, position: { quantity: '0' } } });
+    expect((await call('DELETE', '/trading/positions/SPY')).status).toBe(404);
+    expect((await call('GET', '/trading/account/history?limit=1')).body).toMatchObject({ success: true, count: 1, points: [{ cash: '100000', equity: '100000' }] });
   });
 });

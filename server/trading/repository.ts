@@ -135,16 +135,17 @@ const TIMEFRAME_VALUES = Object.entries(TIMEFRAME_MINUTES)
   .join(', ');
 
 /**
- * The newest bar of `tickerSql` over every timeframe: one index probe per timeframe, the bar that
- * ends last wins (a daily bar ends after the day's minute bars), the finer one on a tie. The close
- * is a double precision column: its text is the shortest exact decimal of the stored value.
+ * The newest bar of `tickerSql` that started at or before `asOfSql`, over every timeframe: one index
+ * probe per timeframe, the bar that ends last wins (a daily bar ends after the day's minute bars),
+ * the finer one on a tie. The close is a double precision column: its text is the shortest exact
+ * decimal of the stored value.
  */
-const latestCloseSql = (tickerSql: string) => `
+const latestCloseSql = (tickerSql: string, asOfSql: string) => `
   SELECT b.close::text AS price, b."timestamp" AS time
   FROM (VALUES ${TIMEFRAME_VALUES}) AS tf(timeframe, minutes)
   CROSS JOIN LATERAL (
     SELECT m.close, m."timestamp" FROM market_data m
-    WHERE m.ticker = ${tickerSql} AND m.timeframe = tf.timeframe
+    WHERE m.ticker = ${tickerSql} AND m.timeframe = tf.timeframe AND m."timestamp" <= ${asOfSql}
     ORDER BY m."timestamp" DESC LIMIT 1
   ) b
   ORDER BY b."timestamp" + tf.minutes * interval '1 minute' DESC, tf.minutes
@@ -174,8 +175,9 @@ export class TradingRepository {
     return this.connection;
   }
 
-  async latestPrice(ticker: string): Promise<LastPrice | null> {
-    const { rows } = await this.db.query<LastPrice>(latestCloseSql('$1'), [ticker]);
+  /** The price as of `asOf`: the close of the newest bar that started by then. */
+  async latestPrice(ticker: string, asOf: Date): Promise<LastPrice | null> {
+    const { rows } = await this.db.query<LastPrice>(latestCloseSql('$1', '$2'), [ticker, asOf]);
     return rows[0] ?? null;
   }
 
@@ -210,12 +212,13 @@ export class TradingRepository {
     return rows;
   }
 
-  /** Every open order with the newest close of its ticker. */
-  async pricedOpenOrders(): Promise<PricedOrder[]> {
+  /** Every open order with the close of its ticker as of `asOf`. */
+  async pricedOpenOrders(asOf: Date): Promise<PricedOrder[]> {
     const { rows } = await this.db.query<PricedOrder>(
       `SELECT o.ticker, o.side, o.quantity, o.limit_price AS "limitPrice", o.stop_price AS "stopPrice", lp.price AS "lastPrice"
-       FROM trades o LEFT JOIN LATERAL (${latestCloseSql('o.ticker')}) lp ON TRUE
+       FROM trades o LEFT JOIN LATERAL (${latestCloseSql('o.ticker', '$1')}) lp ON TRUE
        WHERE o.status = 'NEW'`,
+      [asOf],
     );
     return rows;
   }
@@ -343,12 +346,13 @@ export class TradingRepository {
     return rows[0]!;
   }
 
-  /** Every position (flat ones keep their realised P&L) with the close of its newest bar. */
-  async positions(): Promise<PricedPosition[]> {
+  /** Every position (flat ones keep their realised P&L) with the close of its ticker as of `asOf`. */
+  async positions(asOf: Date): Promise<PricedPosition[]> {
     const { rows } = await this.db.query<PricedPosition>(
       `SELECT ${POSITION_COLUMNS}, lp.price AS "lastPrice", lp.time AS "lastPriceTime"
-       FROM portfolio p LEFT JOIN LATERAL (${latestCloseSql('p.ticker')}) lp ON TRUE
+       FROM portfolio p LEFT JOIN LATERAL (${latestCloseSql('p.ticker', '$1')}) lp ON TRUE
        ORDER BY p.ticker`,
+      [asOf],
     );
     return rows;
   }

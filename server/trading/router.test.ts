@@ -268,6 +268,12 @@ describe('execute and portfolio', () => {
       code: 'NOT_FOUND',
       message: expect.stringContaining('Prediction'),
     });
+    const model = (await t.as(['models:write']).models.register({ name: 'exec-model', version: '1', algorithm: 'gbm', ticker: 'SPY', timeframe: '1h' })).model.id;
+    const call = { modelId: model, ticker: 'SPY', timeframe: '1h' as const, predictionTime: new Date(T0), targetTime: new Date(T0 + 3_600_000), direction: 'UP' as const, confidence: 0.9 };
+    await t.as(['predictions:write']).predictions.createBatch({ predictions: [call] });
+    const predictionId = (await t.db.pool.query<{ id: string }>(`SELECT id FROM predictions WHERE model_id = $1`, [model])).rows[0]!.id;
+    await expect(trader().trading.execute(market('BUY', 1, { predictionId, modelId: model }))).resolves.toMatchObject({ order: { predictionId, modelId: model, status: 'FILLED' } });
+    await t.db.pool.query('TRUNCATE trades, portfolio, paper_account');
     await expect(t.as(null).trading.execute(market('BUY', 1))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(viewer().trading.execute(market('BUY', 1))).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(viewer().trading.cancelAllOrders()).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -293,6 +293,9 @@ class Changes {
 }
 
 export class TradingService {
+  /** Placements in progress in this process, by clientOrderId. */
+  private readonly inFlight = new Map<string, Promise<ExecuteResult>>();
+
   constructor(
     readonly repository: TradingRepository,
     private readonly predictions: PredictionRepository,
@@ -318,6 +321,23 @@ export class TradingService {
    * when it races the first: placements queue on the account row's lock.
    */
   async execute(order: ExecuteInput, now = new Date()): Promise<ExecuteResult> {
+    const key = order.clientOrderId;
+    if (!key) return this.executeOnce(order, now);
+    // Retries racing in this process wait for the first instead of queueing on the account lock,
+    // each holding a pooled connection; then they find its order and replay it. Across instances
+    // the account lock and the unique clientOrderId keep them right.
+    const earlier = this.inFlight.get(key);
+    if (earlier) await earlier.catch(() => undefined);
+    const run = this.executeOnce(order, now);
+    if (!earlier) this.inFlight.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.inFlight.get(key) === run) this.inFlight.delete(key);
+    }
+  }
+
+  private async executeOnce(order: ExecuteInput, now: Date): Promise<ExecuteResult> {
     const placed = order.clientOrderId ? await this.repository.findByClientOrderId(order.clientOrderId) : null;
     if (placed) return this.replay(placed, order);
     try {
@@ -430,8 +450,8 @@ export class TradingService {
     return ended;
   }
 
-  async portfolio() {
-    const positions = (await this.repository.positions()).map(valuePosition);
+  async portfolio(now = new Date()) {
+    const positions = (await this.repository.positions(now)).map(valuePosition);
     const sum = (pick: (p: ValuedPosition) => string | null) => wire(positions.reduce((total, p) => total.plus(pick(p) ?? 0), ZERO));
     return {
       positions,
@@ -449,7 +469,7 @@ export class TradingService {
     const stored = await this.repository.findAccount();
     const cash = stored ? dec(stored.cash) : this.settings.startingCash;
     const startingCash = stored ? dec(stored.startingCash) : this.settings.startingCash;
-    const book = await this.valuation(this.repository, cash);
+    const book = await this.valuation(this.repository, cash, now);
     const lastEquity = decOrNull(await this.repository.equityBefore(new Date(nyMidnightUtcMs(sessionDateOf(now))))) ?? startingCash;
     return {
       cash: wire(cash),
@@ -487,7 +507,7 @@ export class TradingService {
       const result = await work(tx, changes);
       if (changes.filled) {
         const cash = dec((await tx.lockAccount(this.settings.startingCash.toFixed())).cash);
-        const book = await this.valuation(tx, cash);
+        const book = await this.valuation(tx, cash, now);
         await tx.insertEquityPoint({ time: now, cash: cash.toFixed(), positionsValue: book.positionsValue.toFixed(), equity: book.equity.toFixed() });
       }
       await this.events.appendInTransaction(tx.connection, changes.events);
@@ -500,8 +520,10 @@ export class TradingService {
    * cash - what open BUY orders would cost (at their limit, else stop, else the newest close) - the
    * value of short positions (their sale proceeds sit in the cash but are owed back).
    */
-  private async valuation(repository: TradingRepository, cash: Decimal) {
-    const [positions, open] = await Promise.all([repository.positions(), repository.pricedOpenOrders()]);
+  private async valuation(repository: TradingRepository, cash: Decimal, now: Date) {
+    // One connection inside a transaction: the two reads go one after the other.
+    const positions = await repository.positions(now);
+    const open = await repository.pricedOpenOrders(now);
     let positionsValue = ZERO;
     let shortValue = ZERO;
     let realizedPnL = ZERO;
@@ -519,6 +541,8 @@ export class TradingService {
       .reduce((sum, o) => sum.plus(dec(o.quantity).mul(o.limitPrice ?? o.stopPrice ?? o.lastPrice ?? 0)), ZERO);
     positionsValue = rounded(positionsValue);
     return {
+      /** Shares of `ticker` that open SELL orders already hold. */
+      heldForSells: (ticker: string) => open.filter((o) => o.ticker === ticker && o.side === 'SELL').reduce((sum, o) => sum.plus(o.quantity), ZERO),
       positionsValue,
       equity: cash.plus(positionsValue),
       buyingPower: Decimal.max(ZERO, rounded(cash.minus(reserved).minus(shortValue))),
@@ -529,7 +553,7 @@ export class TradingService {
 
   /** Places `order` inside an open transaction whose account row is locked; `cash` is its cash. */
   private async place(tx: TradingRepository, changes: Changes, cash: Decimal, order: ExecuteInput, now: Date, replacesId?: string): Promise<ExecuteResult> {
-    const last = await tx.latestPrice(order.ticker);
+    const last = await tx.latestPrice(order.ticker, now);
     const quantity = dec(order.quantity);
     const resting = { side: order.side, type: order.type, limitPrice: decOrNull(order.limitPrice ?? null), stopPrice: decOrNull(order.stopPrice ?? null), triggered: false };
     if (order.type === 'MARKET' && !last) throw DomainError.notFound(`No market data for ${order.ticker}: a market order needs a last price`);
@@ -542,11 +566,11 @@ export class TradingService {
     const decision: Decision = last && !stale ? decideAtPlacement(resting, dec(last.price)) : { kind: 'rest' };
     const fillPrice = decision.kind === 'fill' ? (decision.marketLike ? slipped(this.settings, order.side, decision.price) : decision.price) : null;
     // What the order would cost: checked now, against cash less what other open orders hold.
-    const book = await this.valuation(tx, cash);
+    const book = await this.valuation(tx, cash, now);
     const reference = fillPrice ?? resting.limitPrice ?? resting.stopPrice ?? (last ? dec(last.price) : null);
     // The account lock already queues every placement and fill: reading the position suffices here.
     const held = (await tx.findPosition(order.ticker))?.quantity ?? '0';
-    this.checkAffordable(order, quantity, reference, dec(held), book.buyingPower, await this.openSellQuantity(tx, order.ticker));
+    this.checkAffordable(order, quantity, reference, dec(held), book.buyingPower, book.heldForSells(order.ticker));
     const expiresAt = order.timeInForce === 'DAY' ? dayOrderExpiry(now) : null;
     let stored = changes.record(
       await tx.insertOrder({
@@ -567,12 +591,6 @@ export class TradingService {
       stored = changes.record(await tx.closeOrder(stored.id, 'CANCELED', `${order.timeInForce}: could not fill at once`, now));
     }
     return { created: true, order: toOrderRow(stored), position: null };
-  }
-
-  /** Shares of `ticker` that open SELL orders already hold. */
-  private async openSellQuantity(tx: TradingRepository, ticker: string): Promise<Decimal> {
-    const open = await tx.pricedOpenOrders();
-    return open.filter((o) => o.ticker === ticker && o.side === 'SELL').reduce((sum, o) => sum.plus(o.quantity), ZERO);
   }
 
   /**
