@@ -40,7 +40,8 @@ beforeAll(async () => {
   cluster = await startTestCluster();
   db = createDbHandles(await ensureDatabase(cluster.adminUrl, 'quantbase'), 5);
   await applyMigrations(db.pool);
-  const config = loadConfig({ RATE_LIMIT_STORE: 'postgres' });
+  // Limits far above the load: fast answers (cached reads, 503s while down) must not run into 429s.
+  const config = loadConfig({ RATE_LIMIT_STORE: 'postgres', RATE_LIMITS: 'default=1000000' });
   services = createServices({ ...db, mode: 'external', timeSeries: { timescaledb: false, extensionVersion: null } }, config);
   await services.auth.startKeyCache();
   app = createApp({ services, pool: db.pool, config });
@@ -48,7 +49,7 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   key = (await services.auth.createKey('load', ['market:read', 'market:write', 'predictions:read', 'predictions:write', 'models:write'])).key;
-  modelId = (await services.models.register({ name: 'restart', version: '1', algorithm: 'test', ticker: 'RST', timeframe: '1m', status: 'READY', featureSet: [] })).id;
+  modelId = (await services.models.register({ name: 'restart', version: '1.0.0', algorithm: 'test', ticker: 'RST', timeframe: '1m', status: 'READY', featureSet: [] })).id;
 });
 
 afterAll(async () => {

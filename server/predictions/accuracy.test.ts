@@ -62,7 +62,7 @@ beforeAll(async () => {
   server = await startTestServer();
   t = { db: server.db, services: server.services, as: (scopes) => callerAs(server.services, scopes) };
   const register = async (name: string) =>
-    (await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: 'gbm', ticker: 'SPY', timeframe: '1h' })).model.id;
+    (await t.as(['models:write']).models.register({ name, version: '1.0.0', algorithm: `gbm-${name}`, ticker: 'SPY', timeframe: '1h' })).model.id;
   alpha = await register('alpha');
   beta = await register('beta');
   const now = Date.now();

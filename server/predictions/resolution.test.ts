@@ -22,7 +22,7 @@ beforeAll(async () => {
   } = await admin.models.register({ name: 'resolution-test', version: '1.0.0', algorithm: 'x', ticker: 'SPY' }));
   ({
     model: { id: wideBandModelId },
-  } = await admin.models.register({ name: 'resolution-wide-band', version: '1.0.0', algorithm: 'x', ticker: 'SPY', neutralBand: 0.01 }));
+  } = await admin.models.register({ name: 'resolution-wide-band', version: '1.0.0', algorithm: 'x-wide-band', ticker: 'SPY', neutralBand: 0.01 }));
 });
 afterAll(() => t.db.drop());
 beforeEach(() => t.db.pool.query('TRUNCATE predictions, market_data, events'));
