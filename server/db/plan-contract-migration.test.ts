@@ -160,42 +160,52 @@ describe(`migration ${CONTRACT_MIGRATION}`, () => {
   });
 
   it('gives trades the plan names and statuses, their order time, value and exit', async () => {
-    const trades = await db.prisma.trade.findMany({ orderBy: { id: 'asc' } });
-    const pick = ({ clientOrderId, side, type, status, price, limitPrice, totalValue, fees, orderTime, executionTime, exitPrice, exitTime, profitLoss, profitLossPct, createdAt, updatedAt, modelId, predictionId, notes }: (typeof trades)[number]) => ({
-      clientOrderId, side, type, status, price, limitPrice, totalValue, fees, orderTime, executionTime, exitPrice, exitTime, profitLoss, profitLossPct, createdAt, updatedAt, modelId, predictionId, notes,
-    });
-    expect(trades.map(pick)).toEqual([
+    // This database stops at the plan-contract migration, whose statuses (PENDING, FAILED) the
+    // current client no longer knows (the paper broker's migration renames them): read in SQL, under
+    // the Prisma field names, money as exact text.
+    const { rows: trades } = await db.pool.query(
+      `SELECT client_order_id AS "clientOrderId", side, type, status, price::text AS price, limit_price::text AS "limitPrice",
+              total_value::text AS "totalValue", fees::text AS fees, order_time AS "orderTime", execution_time AS "executionTime",
+              exit_price::text AS "exitPrice", exit_time AS "exitTime", profit_loss::text AS "profitLoss", profit_loss_pct::text AS "profitLossPct",
+              created_at AS "createdAt", updated_at AS "updatedAt", model_id AS "modelId", prediction_id AS "predictionId", notes
+       FROM trades ORDER BY id`,
+    );
+    expect(trades).toEqual([
       {
-        clientOrderId: 'buy-1', side: 'BUY', type: 'MARKET', status: 'FILLED', price: 100, limitPrice: null, totalValue: 1000, fees: 1.5,
+        clientOrderId: 'buy-1', side: 'BUY', type: 'MARKET', status: 'FILLED', price: '100', limitPrice: null, totalValue: '1000', fees: '1.5',
         orderTime: T('2025-07-01T14:00:04Z'), executionTime: T('2025-07-01T14:00:05Z'), exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null,
         createdAt: T('2025-07-01T14:00:04Z'), updatedAt: T('2025-07-01T14:00:04Z'), modelId: MODEL_A, predictionId: PRED_RESOLVED, notes: 'first',
       },
       {
         // Sold 4 at 110 for a profit of 40: bought at 100, a cost of 400, so +10 %.
-        clientOrderId: null, side: 'SELL', type: 'MARKET', status: 'FILLED', price: 110, limitPrice: null, totalValue: 440, fees: 0,
-        orderTime: T('2025-07-02T14:00:04Z'), executionTime: T('2025-07-02T14:00:05Z'), exitPrice: 110, exitTime: T('2025-07-02T14:00:05Z'), profitLoss: 40, profitLossPct: 10,
+        clientOrderId: null, side: 'SELL', type: 'MARKET', status: 'FILLED', price: '110', limitPrice: null, totalValue: '440', fees: '0',
+        orderTime: T('2025-07-02T14:00:04Z'), executionTime: T('2025-07-02T14:00:05Z'), exitPrice: '110', exitTime: T('2025-07-02T14:00:05Z'), profitLoss: '40', profitLossPct: '10',
         createdAt: T('2025-07-02T14:00:04Z'), updatedAt: T('2025-07-02T14:00:04Z'), modelId: null, predictionId: null, notes: null,
       },
       {
-        clientOrderId: null, side: 'BUY', type: 'LIMIT', status: 'PENDING', price: null, limitPrice: 90, totalValue: null, fees: 0,
+        clientOrderId: null, side: 'BUY', type: 'LIMIT', status: 'PENDING', price: null, limitPrice: '90', totalValue: null, fees: '0',
         orderTime: T('2025-07-03T14:00:00Z'), executionTime: null, exitPrice: null, exitTime: null, profitLoss: null, profitLossPct: null,
         createdAt: T('2025-07-03T14:00:00Z'), updatedAt: T('2025-07-03T14:00:00Z'), modelId: null, predictionId: null, notes: null,
       },
-      expect.objectContaining({ type: 'LIMIT', status: 'CANCELED', limitPrice: 80, orderTime: T('2025-07-03T15:00:00Z') }),
+      expect.objectContaining({ type: 'LIMIT', status: 'CANCELED', limitPrice: '80', orderTime: T('2025-07-03T15:00:00Z') }),
       expect.objectContaining({ type: 'MARKET', status: 'FAILED', orderTime: T('2025-07-03T16:00:00Z') }),
     ]);
   });
 
   it('keys positions by a new uuid with the ticker unique, under the plan names, valued as of the last fill', async () => {
-    const positions = await db.prisma.portfolio.findMany({ orderBy: { ticker: 'asc' } });
+    const positions = (await db.prisma.portfolio.findMany({ orderBy: { ticker: 'asc' } })).map((p) => ({
+      ...p,
+      // The client maps these as Decimal (NUMERIC since the paper broker's migration): exact strings.
+      ...Object.fromEntries((['quantity', 'avgEntryPrice', 'currentPrice', 'marketValue', 'unrealizedPnL', 'unrealizedPnLPct', 'realizedPnL'] as const).map((k) => [k, p[k] === null ? null : p[k].toString()])),
+    }));
     expect(positions).toEqual([
       {
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/), ticker: 'QQQ', quantity: 0, avgEntryPrice: 0, currentPrice: 400, marketValue: 0,
-        unrealizedPnL: 0, unrealizedPnLPct: null, realizedPnL: -3, stopLoss: null, takeProfit: null, updatedAt: T('2025-06-30T14:00:00Z'),
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/), ticker: 'QQQ', quantity: '0', avgEntryPrice: '0', currentPrice: '400', marketValue: '0',
+        unrealizedPnL: '0', unrealizedPnLPct: null, realizedPnL: '-3', stopLoss: null, takeProfit: null, updatedAt: T('2025-06-30T14:00:00Z'),
       },
       {
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/), ticker: 'SPY', quantity: 6, avgEntryPrice: 100, currentPrice: 110, marketValue: 660,
-        unrealizedPnL: 60, unrealizedPnLPct: 10, realizedPnL: 40, stopLoss: null, takeProfit: null, updatedAt: T('2025-07-02T14:00:05Z'),
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/), ticker: 'SPY', quantity: '6', avgEntryPrice: '100', currentPrice: '110', marketValue: '660',
+        unrealizedPnL: '60', unrealizedPnLPct: '10', realizedPnL: '40', stopLoss: null, takeProfit: null, updatedAt: T('2025-07-02T14:00:05Z'),
       },
     ]);
     expect(positions[0]!.id).not.toBe(positions[1]!.id);

@@ -76,7 +76,11 @@ export class ReadCache {
    * What `load` returns for `key`, from memory while none of `tables` changed since it was loaded.
    * `key` must name everything the result depends on (the query and its parameters).
    */
-  get<T>(key: string, tables: readonly CachedTable[], load: () => Promise<T>): Promise<T> {
+  /**
+   * `expiresAt`: when the loaded value goes stale by the clock alone (e.g. the first target time in
+   * it to pass), in epoch ms, or null; the entry is dropped then if that is sooner than its bound.
+   */
+  get<T>(key: string, tables: readonly CachedTable[], load: () => Promise<T>, expiresAt?: (value: T) => number | null): Promise<T> {
     if (!this.live) return load();
     const now = Date.now();
     const cached = this.entries.get(key);
@@ -86,9 +90,15 @@ export class ReadCache {
     const entry: Entry = { value: load(), tables, until: now + (this.options.ttlMs ?? 30_000) };
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, entry);
-    entry.value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    entry.value.then(
+      (value) => {
+        const at = expiresAt?.(value as T) ?? null;
+        if (at !== null && at < entry.until) entry.until = at;
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     return entry.value as Promise<T>;
   }
 

@@ -38,7 +38,9 @@ describe("the plan's bot example", () => {
     const lstm = await register('spy-lstm', 0.71);
     const gbm = await register('spy-gbm', 0.68);
     const naive = await register('spy-naive', 0.55);
-    const at = (h: number) => new Date(Date.UTC(2026, 10, 20, 14 + h)).toISOString();
+    // Hours around now: the calls at h = 2 are current, their targets an hour ahead (latest lists only those).
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const at = (h: number) => new Date(hour + (h - 2) * 3_600_000).toISOString();
     const call = (modelId: string, h: number, confidence: number, direction = 'UP') => ({
       modelId, modelVersion: '1.2.0', ticker: 'SPY', timeframe: '1h', predictionTime: at(h), targetTime: at(h + 1), direction, confidence, basePrice: 600,
     });

@@ -215,6 +215,21 @@ describe('hot reads from the read cache', () => {
     }
   });
 
+  it('lists only predictions whose target is ahead, and drops cached rows when the first of them passes', async () => {
+    const path = '/api/predictions/latest?ticker=SPY&timeframe=1h&limit=3';
+    const open = (hoursAgo: number, targetInMs: number) => ({
+      ...prediction(0, 'UP'),
+      predictionTime: new Date(Date.now() - hoursAgo * HOUR).toISOString(),
+      targetTime: new Date(Date.now() + targetInMs).toISOString(),
+    });
+    const later = await readJson(await post(a, '/api/predictions', open(2, 60_000)));
+    const soon = await readJson(await post(a, '/api/predictions', open(1, 1_500)));
+    expect((await getJson(a, path)).predictions.map((p: { id: string }) => p.id)).toEqual([soon.prediction.id]); // the model's newest open call
+    await new Promise((resolve) => setTimeout(resolve, 1_700)); // its target passes; no write, no notification
+    // The cached rows expired with it: the model's next open call shows, not an empty list for up to 30 s.
+    expect((await getJson(a, path)).predictions.map((p: { id: string }) => p.id)).toEqual([later.prediction.id]);
+  });
+
   it('answers exactly what the procedure answers through the REST adapter', async () => {
     const body = await getJson(b, '/api/predictions/latest?ticker=spy&timeframe=1h&limit=5');
     const predictions = await a.services.predictions.latest('SPY', '1h', 5);

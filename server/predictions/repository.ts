@@ -237,7 +237,7 @@ export class PredictionRepository {
        FROM models m
        CROSS JOIN LATERAL (
          SELECT * FROM predictions p
-         WHERE p.model_id = m.id AND p.ticker = $1 AND p.timeframe = $2
+         WHERE p.model_id = m.id AND p.ticker = $1 AND p.timeframe = $2 AND p.target_time > now()
          ORDER BY p.prediction_time DESC LIMIT 1
        ) p
        WHERE (m.ticker IS NULL OR m.ticker = $1) AND (m.timeframe IS NULL OR m.timeframe = $2)

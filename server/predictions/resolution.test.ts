@@ -117,6 +117,10 @@ describe('outcome resolution', () => {
     // Every model object carries its live figures: 1 right of 3 here, 1 of 1 for the wide band.
     const reader = t.as(['predictions:read']);
     expect((await reader.models.get({ id: modelId })).model).toMatchObject({ liveAccuracy: 1 / 3, liveCount: 3 });
+    // latest lists only predictions whose target is ahead: one open call per model.
+    const ahead = { predictionTime: new Date(Date.now() - 3_600_000), targetTime: new Date(Date.now() + 3_600_000) };
+    await predict(ahead);
+    await predict({ ...ahead, model: wideBandModelId });
     const { predictions } = await reader.predictions.latest({ ticker: 'SPY', timeframe: '1h' });
     expect(predictions.map((p) => [p.model.name, p.model.liveAccuracy, p.model.liveCount])).toEqual([
       ['resolution-test', 1 / 3, 3],

@@ -5,7 +5,7 @@ import type { ReadCache } from '../db/read-cache';
 import type { Timeframe } from '../market-data/schema';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
-import { toIso } from '../shared/time';
+import { firstToPass, toIso } from '../shared/time';
 import { decideSeries, sessionBars, type Decision, type ResolutionCandidate } from './resolution';
 import { predictionKey, type ModelSummary, type PredictionRepository, type NewPrediction, type PredictionRecord } from './repository';
 import { type AccuracyQuery, type AccuracyReport, type LatestPrediction, type PredictionListQuery, type PredictionRow, type WebhookInput } from './schema';
@@ -101,11 +101,19 @@ export class PredictionService {
     return toPage(rows, query.limit, (p) => ({ time: p.predictionTime, id: p.id }), toPredictionRow);
   }
 
-  /** The bots' hot read, from the read cache (shared: callers must not mutate what it returns). */
-  latest(ticker: string, timeframe: Timeframe, limit: number): Promise<LatestPrediction[]> {
-    return this.cache.get(`predictions.latest:${ticker}:${timeframe}:${limit}`, ['predictions', 'models'], async () =>
-      (await this.repository.latestPerModel(ticker, timeframe, limit)).map(toLatestPrediction),
+  /**
+   * The bots' hot read: each model's newest prediction for the series whose target time is still
+   * ahead (the plan's rule), from the read cache (shared: callers must not mutate what it returns),
+   * which drops the rows when the first of them passes its target time.
+   */
+  async latest(ticker: string, timeframe: Timeframe, limit: number, now = new Date()): Promise<LatestPrediction[]> {
+    const open = await this.cache.get(
+      `predictions.latest:${ticker}:${timeframe}:${limit}`,
+      ['predictions', 'models'],
+      async () => (await this.repository.latestPerModel(ticker, timeframe, limit)).map(toLatestPrediction),
+      (predictions) => firstToPass(predictions.map((p) => p.targetTime)),
     );
+    return open.filter((p) => Date.parse(p.targetTime) > now.getTime());
   }
 
   async accuracy({ bucket, ...scope }: AccuracyQuery): Promise<AccuracyReport> {

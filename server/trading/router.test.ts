@@ -268,7 +268,7 @@ describe('execute and portfolio', () => {
       code: 'NOT_FOUND',
       message: expect.stringContaining('Prediction'),
     });
-    const model = (await t.as(['models:write']).models.register({ name: 'exec-model', version: '1', algorithm: 'gbm', ticker: 'SPY', timeframe: '1h' })).model.id;
+    const model = (await t.as(['models:write']).models.register({ name: 'exec-model', version: '1.0.0', algorithm: 'gbm-exec', ticker: 'SPY', timeframe: '1h' })).model.id;
     const call = { modelId: model, ticker: 'SPY', timeframe: '1h' as const, predictionTime: new Date(T0), targetTime: new Date(T0 + 3_600_000), direction: 'UP' as const, confidence: 0.9 };
     await t.as(['predictions:write']).predictions.createBatch({ predictions: [call] });
     const predictionId = (await t.db.pool.query<{ id: string }>(`SELECT id FROM predictions WHERE model_id = $1`, [model])).rows[0]!.id;
@@ -368,7 +368,7 @@ describe('signals', () => {
       ['SPY', 'BUY', 'UP', 0.8],
     ]);
     const spy = body.signals.find((s) => s.ticker === 'SPY')!;
-    expect(spy.model).toEqual({ id: active, name: 'sig-spy', algorithm: 'gbm', version: '1.0.0', accuracy: null, liveAccuracy: null, liveCount: 0 });
+    expect(spy.model).toEqual({ id: active, name: 'sig-spy', algorithm: 'gbm-sig-spy', version: '1.0.0', accuracy: null, liveAccuracy: null, liveCount: 0 });
     expect(spy.prediction).toMatchObject({ id: spy.predictionId, direction: 'UP', confidence: 0.8, resolutionStatus: 'PENDING' });
     expect(body.signals.find((s) => s.ticker === 'IWM')!.reason).toBe('confidence 0.55 is below 0.6');
   });

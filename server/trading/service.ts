@@ -10,7 +10,7 @@ import type { ModelSummary, PredictionRecord, PredictionRepository } from '../pr
 import { toPredictionRow } from '../predictions/service';
 import { DomainError } from '../shared/domain-error';
 import { toPage } from '../shared/pagination';
-import { toIso } from '../shared/time';
+import { firstToPass, toIso } from '../shared/time';
 import { decideAtPlacement, decideOnBar, feeOf, slipped, type Decision, type FillSettings } from './fills';
 import { Decimal, rounded, wire, wireOrNull } from './money';
 import type { MatchBar, Position, PositionRecord, PricedPosition, TradeRecord, TradingRepository, ValuedAt } from './repository';
@@ -307,8 +307,11 @@ export class TradingService {
   /** Signals only from predictions whose target time is still ahead (as the plan's latest route). */
   async signals({ minConfidence, minLiveAccuracy, ...filter }: SignalsQuery, now = new Date()): Promise<Signal[]> {
     // The rows are cached; the signal is made per request, as it depends on the time.
-    const open = await this.cache.get(`trading.signals:${filter.ticker ?? ''}:${filter.timeframe ?? ''}`, ['predictions', 'models'], () =>
-      this.predictions.latestUnresolvedOfActiveModels(filter),
+    const open = await this.cache.get(
+      `trading.signals:${filter.ticker ?? ''}:${filter.timeframe ?? ''}`,
+      ['predictions', 'models'],
+      () => this.predictions.latestUnresolvedOfActiveModels(filter),
+      (predictions) => firstToPass(predictions.map((p) => p.targetTime)),
     );
     return open.filter((p) => p.targetTime > now).map((p) => toSignal(p, { confidence: minConfidence, liveAccuracy: minLiveAccuracy }));
   }
