@@ -53,3 +53,30 @@ test('the chart’s last candle follows bars written through the API, without a 
   expect(navigations).toEqual([]);
   await screenshot(page, testInfo, 'chart-live-appended');
 });
+
+test('an order a bot places and cancels over REST shows in the open blotter by its events, without polling', async ({ adminPage: page, server, request }) => {
+  await page.getByRole('tab', { name: 'Trading' }).click();
+  await page.getByRole('radio', { name: 'Orders' }).click();
+  const blotter = page.getByRole('table', { name: 'Open orders' });
+  await expect(blotter).toBeVisible();
+  await expect(page.getByTestId('live-state')).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
+
+  // While the stream is live the blotter does not poll (it does every 5 s while it is down).
+  const refetches: string[] = [];
+  page.on('request', (r) => r.url().includes('trading.orders') && refetches.push(r.url()));
+  await page.waitForTimeout(6_000);
+  expect(refetches).toEqual([]);
+
+  const headers = { Authorization: `Bearer ${server.adminKey}` };
+  const placed = await request.post(`${server.url}/api/trading/execute`, {
+    headers,
+    data: { ticker: 'IWM', side: 'BUY', type: 'LIMIT', quantity: 2, limitPrice: '1.75', timeInForce: 'GTC' }, // far below the price: it rests
+  });
+  expect(placed.status()).toBe(200);
+  const { order } = (await placed.json()) as { order: { id: string } };
+  // The order's event refreshes it.
+  const row = blotter.getByRole('row', { name: /1\.75/ });
+  await expect(row).toBeVisible({ timeout: 3_000 });
+  expect((await request.delete(`${server.url}/api/trading/orders/${order.id}`, { headers })).status()).toBe(200);
+  await expect(row).toHaveCount(0, { timeout: 3_000 });
+});

@@ -114,6 +114,15 @@ export function useLiveInvalidate(channels: readonly string[], queryKey: QueryKe
   return useLiveEvents(channels, () => void queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false }));
 }
 
+/**
+ * The `refetchInterval` of a query that events on `channels` refresh (see useLiveInvalidate):
+ * `pollMs` while the stream is down; while it is live, none, or `whileLiveMs` for data that also
+ * moves with the clock (a target time passing) or with prices the channels do not carry.
+ */
+export function useLivePolling(channels: readonly string[], queryKey: QueryKey, pollMs: number, whileLiveMs: number | false = false): number | false {
+  return useLiveInvalidate(channels, queryKey) ? whileLiveMs : pollMs;
+}
+
 /** The stream's state, for the connection indicator. */
 export function useLiveState(): LiveState {
   return useContext(LiveContext).state;

@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatInteger, formatMarketTime, formatPercent } from '../app/format';
+import { useLivePolling } from '../app/live';
 import { ConfirmDialog } from '../app/Modal';
 import { useSeriesScope } from '../app/SeriesScope';
 import { QueryView, describeError } from '../app/states';
@@ -49,8 +50,11 @@ export default function ModelsView() {
   const [alias, setAlias] = useState('champion');
   const [reason, setReason] = useState('');
 
-  const models = useQuery(trpc.models.list.queryOptions(filter, { refetchInterval: LIVE_MS }));
-  const accuracy = useQuery(trpc.predictions.accuracy.queryOptions(filter, { refetchInterval: LIVE_MS }));
+  // Deploys come as model events, outcomes (live accuracy) as prediction events.
+  const modelsEvery = useLivePolling(['models', 'predictions'], trpc.models.list.pathKey(), LIVE_MS);
+  const accuracyEvery = useLivePolling(['predictions'], trpc.predictions.accuracy.pathKey(), LIVE_MS);
+  const models = useQuery(trpc.models.list.queryOptions(filter, { refetchInterval: modelsEvery }));
+  const accuracy = useQuery(trpc.predictions.accuracy.queryOptions(filter, { refetchInterval: accuracyEvery }));
   const liveById = useMemo(() => new Map(accuracy.data?.models.map((m) => [m.modelId, m])), [accuracy.data]);
 
   // Models, signals and the chart's "active model" markers all depend on the champion.

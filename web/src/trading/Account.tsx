@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatMarketTime, formatMoney, formatSigned, trendClass } from '../app/format';
+import { useLivePolling } from '../app/live';
 import { QueryView } from '../app/states';
 import { useThemeColors } from '../app/theme-colors';
 import { useTRPC } from '../trpc';
@@ -13,7 +14,8 @@ const COLORS = ['series-1', 'muted', 'grid', 'border', 'text', 'panel-raised'] a
 
 export function AccountPanel() {
   const trpc = useTRPC();
-  const query = useQuery(trpc.trading.account.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling(['orders'], trpc.trading.account.pathKey(), LIVE_MS, LIVE_MS); // prices move without events
+  const query = useQuery(trpc.trading.account.queryOptions(undefined, { refetchInterval: every }));
   return (
     <QueryView query={query} label="Loading account">
       {({ account }) => (
@@ -46,7 +48,8 @@ export function AccountPanel() {
 export function EquityCurve() {
   const trpc = useTRPC();
   const colors = useThemeColors(COLORS);
-  const query = useQuery(trpc.trading.equityHistory.queryOptions({ limit: CURVE_POINTS }, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling(['orders'], trpc.trading.equityHistory.pathKey(), LIVE_MS); // a point per fill
+  const query = useQuery(trpc.trading.equityHistory.queryOptions({ limit: CURVE_POINTS }, { refetchInterval: every }));
   const axis = { stroke: colors.muted, tick: { fill: colors.muted, fontSize: 11 }, tickLine: false };
   return (
     <figure className="equity-curve" aria-label="Equity curve">

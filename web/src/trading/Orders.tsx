@@ -1,7 +1,9 @@
 // The order blotter: open orders with a cancel button each and "cancel all", then the closed ones.
-// Polled, so fills by the matching job appear without a reload.
+// Refreshed by order events (polled while the live stream is down), so fills by the matching job
+// appear without a reload.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DataTable, columnsFor } from '../app/DataTable';
+import { useLivePolling } from '../app/live';
 import { formatMarketTime, formatPrice } from '../app/format';
 import { InlineError, QueryView, describeError } from '../app/states';
 import { Can } from '../auth/session';
@@ -43,8 +45,9 @@ const baseColumns = [
 export function OrdersView() {
   const trpc = useTRPC();
   const cancel = useCancel();
-  const open = useQuery(trpc.trading.orders.queryOptions({ status: 'open' }, { refetchInterval: LIVE_MS }));
-  const closed = useQuery(trpc.trading.orders.queryOptions({ status: 'closed', limit: 100 }, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling(['orders'], trpc.trading.orders.pathKey(), LIVE_MS);
+  const open = useQuery(trpc.trading.orders.queryOptions({ status: 'open' }, { refetchInterval: every }));
+  const closed = useQuery(trpc.trading.orders.queryOptions({ status: 'closed', limit: 100 }, { refetchInterval: every }));
   const openColumns = col.columns([
     ...baseColumns,
     col.accessor('expiresAt', {

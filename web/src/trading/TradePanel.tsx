@@ -8,13 +8,14 @@ import { Empty, QueryView } from '../app/states';
 import { useWorkspace } from '../app/workspace-state';
 import { Can, useSession } from '../auth/session';
 import { DirectionBadge, OutcomeBadge } from '../predictions/badges';
-import { useLiveInvalidate } from '../app/live';
+import { useLiveInvalidate, useLivePolling } from '../app/live';
 import { useTRPC } from '../trpc';
 import { OrderTicket } from './OrderTicket';
 import { toDisplay } from './tables';
 import './trading.css';
 
 const LIVE_MS = 15_000;
+const CLOCK_MS = 60_000;
 const LATEST_SHOWN = withinLimit(5, ROW_LIMITS.latestPredictions.max);
 
 export default function TradePanel({ onCollapse }: { onCollapse: () => void }) {
@@ -53,7 +54,8 @@ function TicketWithPrice({ ticker }: { ticker: string }) {
 
 function PositionSummary({ ticker }: { ticker: string }) {
   const trpc = useTRPC();
-  const portfolio = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling(['orders'], trpc.trading.portfolio.pathKey(), LIVE_MS, LIVE_MS); // prices move without events
+  const portfolio = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: every }));
   const position = portfolio.data?.positions.find((p) => p.ticker === ticker);
   return (
     <>
@@ -87,7 +89,8 @@ function PositionSummary({ ticker }: { ticker: string }) {
 
 function TickerSignals({ ticker }: { ticker: string }) {
   const trpc = useTRPC();
-  const signals = useQuery(trpc.trading.signals.queryOptions({ ticker }, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling([`predictions:${ticker}`, 'models'], trpc.trading.signals.pathKey(), LIVE_MS, CLOCK_MS); // targets pass by the clock
+  const signals = useQuery(trpc.trading.signals.queryOptions({ ticker }, { refetchInterval: every }));
   return (
     <>
       <h3 className="section-title">Signals</h3>
@@ -114,7 +117,8 @@ function TickerSignals({ ticker }: { ticker: string }) {
 function LatestPredictions({ ticker }: { ticker: string }) {
   const trpc = useTRPC();
   const { timeframe } = useWorkspace();
-  const latest = useQuery(trpc.predictions.latest.queryOptions({ ticker, timeframe, limit: LATEST_SHOWN }, { refetchInterval: LIVE_MS }));
+  const every = useLivePolling([`predictions:${ticker}`, 'models'], trpc.predictions.latest.pathKey(), LIVE_MS, CLOCK_MS); // targets pass by the clock
+  const latest = useQuery(trpc.predictions.latest.queryOptions({ ticker, timeframe, limit: LATEST_SHOWN }, { refetchInterval: every }));
   return (
     <>
       <h3 className="section-title">

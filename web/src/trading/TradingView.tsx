@@ -4,6 +4,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { formatMoney, formatSigned, trendClass } from '../app/format';
+import { useLivePolling } from '../app/live';
 import { oneOf, usePersistentState } from '../app/persisted';
 import { ErrorState, Loading, QueryView } from '../app/states';
 import { useTRPC } from '../trpc';
@@ -13,6 +14,7 @@ import { PositionsTable, SignalsTable, TradesTable } from './tables';
 import './trading.css';
 
 const LIVE_MS = 15_000;
+const CLOCK_MS = 60_000;
 const HISTORY_PAGE = withinLimit(200, ROW_LIMITS.keysetPage.max);
 const SUBVIEWS = ['portfolio', 'orders', 'history', 'signals'] as const;
 type Subview = (typeof SUBVIEWS)[number];
@@ -38,7 +40,9 @@ export default function TradingView() {
 
 function Portfolio() {
   const trpc = useTRPC();
-  const query = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: LIVE_MS }));
+  // Fills come as order events; prices move without one, so polling goes on.
+  const every = useLivePolling(['orders'], trpc.trading.portfolio.pathKey(), LIVE_MS, LIVE_MS);
+  const query = useQuery(trpc.trading.portfolio.queryOptions(undefined, { refetchInterval: every }));
   return (
     <div className="portfolio">
       <AccountPanel />
@@ -73,10 +77,11 @@ function Portfolio() {
 
 function History() {
   const trpc = useTRPC();
+  const every = useLivePolling(['orders'], trpc.trading.history.pathKey(), LIVE_MS);
   const query = useInfiniteQuery(
     trpc.trading.history.infiniteQueryOptions(
       { limit: HISTORY_PAGE },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? LIVE_MS : false) },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, refetchInterval: (q) => ((q.state.data?.pages.length ?? 0) <= 1 ? every : false) },
     ),
   );
   if (query.isPending) return <Loading label="Loading trades" />;
@@ -94,7 +99,9 @@ function History() {
 
 function Signals() {
   const trpc = useTRPC();
-  const query = useQuery(trpc.trading.signals.queryOptions({}, { refetchInterval: LIVE_MS }));
+  // A signal also ends when its target time passes: a slow poll covers the clock.
+  const every = useLivePolling(['predictions', 'models'], trpc.trading.signals.pathKey(), LIVE_MS, CLOCK_MS);
+  const query = useQuery(trpc.trading.signals.queryOptions({}, { refetchInterval: every }));
   return (
     <QueryView query={query} label="Loading signals">
       {(data) => <SignalsTable signals={data.signals} />}
