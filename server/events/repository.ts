@@ -17,8 +17,11 @@ export const EVENTS_CHANNEL = 'qb_events';
 /** PostgreSQL caps a NOTIFY payload at 8000 bytes. */
 const NOTIFY_EVENTS_MAX_BYTES = 7900;
 
-/** Advisory lock serialising appends, two-int form: this module's namespace ("QEVT"), then the lock. */
-const APPEND_LOCK = [0x5145_5654, 1] as const;
+/**
+ * Advisory lock serialising appends, two-int form: this module's namespace ("QEVT"), then the lock.
+ * Every appender takes it, the pg-boss state trigger too (server/jobs/job-events.ts).
+ */
+export const APPEND_LOCK = [0x5145_5654, 1] as const;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 

@@ -75,6 +75,14 @@ describe('JobQueue', () => {
     ]);
     expect(dead[1]!.id).toBe(id);
     expect(await repository.counts()).toMatchObject({ failed: 1, created: 1, dead: 2 });
+
+    // Every state change reached the change feed from pg-boss's own statements, in order.
+    const { rows: events } = await db.pool.query<{ name: string; payload: { queue: string; retryCount: number } }>(
+      `SELECT name, payload FROM events WHERE topic = 'job' AND payload->>'id' = $1 ORDER BY id`,
+      [id],
+    );
+    expect(events.map((e) => e.name)).toEqual(['job.created', 'job.active', 'job.retry', 'job.active', 'job.retry', 'job.active', 'job.failed']);
+    expect(events.at(-1)!.payload).toMatchObject({ queue: 'flaky', state: 'failed', retryCount: 2 });
   });
 
   it('runs a scheduled job once per schedule across two instances', async () => {

@@ -5,6 +5,7 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { logger, type Logger } from '../logger';
+import { installJobEvents } from './job-events';
 
 /** Advisory lock key serialising JobQueue.start across instances (any constant not used elsewhere). */
 const JOB_QUEUE_START_LOCK = 72707370;
@@ -84,6 +85,7 @@ export class JobQueue {
     try {
       await lock.query('SELECT pg_advisory_lock($1)', [JOB_QUEUE_START_LOCK]);
       await this.installQueues();
+      await installJobEvents(lock);
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1)', [JOB_QUEUE_START_LOCK]).catch(() => undefined);
       lock.release();

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ROW_LIMITS, withinLimit } from '../../../server/shared/limits';
 import { DataTable, columnsFor } from '../app/DataTable';
 import { formatMarketTime } from '../app/format';
+import { useLiveInvalidate } from '../app/live';
 import { oneOf, usePersistentState } from '../app/persisted';
 import { QueryView } from '../app/states';
 import { useTRPC, type RouterOutputs } from '../trpc';
@@ -31,10 +32,15 @@ const jobColumns = job.columns([
 export function JobsPanel() {
   const trpc = useTRPC();
   const [filter, setFilter] = usePersistentState<(typeof FILTERS)[number]>('qb.data.jobs', 'all', oneOf(FILTERS));
+  // Every job state change is a `job.*` event (a trigger on pg-boss's table); poll only without the stream.
+  const streaming = useLiveInvalidate(['jobs'], trpc.jobs.pathKey());
   const jobs = useQuery(
     trpc.jobs.list.queryOptions(
       { state: filter === 'all' ? undefined : filter, limit: JOBS_SHOWN },
-      { refetchInterval: (q) => (q.state.data && q.state.data.counts.created + q.state.data.counts.active + q.state.data.counts.retry > 0 ? 5_000 : 30_000) },
+      {
+        refetchInterval: (q) =>
+          streaming ? false : q.state.data && q.state.data.counts.created + q.state.data.counts.active + q.state.data.counts.retry > 0 ? 5_000 : 30_000,
+      },
     ),
   );
   return (
