@@ -51,7 +51,7 @@ test('define, preview, download and save a dataset; its lineage shows the model 
   await page.reload();
   await page.getByRole('list', { name: 'Dataset versions' }).getByRole('button', { name: new RegExp(name) }).click();
   const lineage = page.getByLabel('Dataset lineage');
-  await expect(lineage).toContainText(`${name}-xgb v1 · xgboost`);
+  await expect(lineage).toContainText(`${name}-xgb v1.0.0 · xgboost`);
   await screenshot(page, testInfo, 'datasets-lineage');
 
   await page.getByRole('tab', { name: 'Models' }).click();

@@ -26,7 +26,13 @@ async function visibleMessageText(page: Page): Promise<string[]> {
 }
 /** How long no API call may have been in flight before the page counts as settled. */
 const QUIET_MS = 500;
-const isApi = (url: string) => /^\/(trpc|api)\//.test(new URL(url).pathname);
+/**
+ * The live subscription (one Server-Sent Events request held open for the tab's life, closed and
+ * reopened when the views' channels change) is never "in flight" for settling, and its body is not
+ * a tRPC answer to read whole: its opening status is checked instead.
+ */
+const isLiveStream = (url: string) => new URL(url).pathname === '/trpc/events.live';
+const isApi = (url: string) => /^\/(trpc|api)\//.test(new URL(url).pathname) && !isLiveStream(url);
 
 interface TrpcError {
   error: string;
@@ -80,12 +86,13 @@ class ErrorWatch {
       watch.touch(-1);
     });
     page.on('response', (response) => {
-      if (isApi(response.url()) && response.status() >= 400) watch.report(`${response.request().method()} ${new URL(response.url()).pathname} answered ${response.status()}`);
+      if ((isApi(response.url()) || isLiveStream(response.url())) && response.status() >= 400) watch.report(`${response.request().method()} ${new URL(response.url()).pathname} answered ${response.status()}`);
     });
     // tRPC streams batches (Chromium keeps no body of a streamed response to read afterwards), so
     // /trpc answers pass through here: fetched, read, then handed to the page whole.
     await page.route(/\/trpc\//, async (route) => {
       const url = new URL(route.request().url());
+      if (isLiveStream(url.href)) return route.continue();
       try {
         const response = await route.fetch();
         const body = await response.text();

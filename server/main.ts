@@ -33,6 +33,10 @@ async function main() {
   void services.readCache.start(); // likewise: until then the hot reads go to the database
   const http = createApp({ services, pool: db.pool, config });
   const server = http.app.listen(config.PORT, config.HOST);
+  // Idle keep-alive connections outlive a load balancer's (nginx 75 s, AWS ALB 60 s) and a client
+  // pool's: with Node's 5 s, a request sent just as the server closes the socket is reset.
+  server.keepAliveTimeout = 76_000;
+  server.headersTimeout = 77_000;
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;

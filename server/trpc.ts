@@ -77,9 +77,12 @@ export function accessError(principal: Principal | null, authError: string | nul
   return null;
 }
 
-/** One middleware for both checks (each tRPC middleware level costs a cached read a little). */
-export function scopedProcedure(scope: string) {
-  return publicProcedure.meta({ scope }).use(({ ctx, next }) => {
+/**
+ * One middleware for both checks (each tRPC middleware level costs a cached read a little). `null`:
+ * any valid key or session (the procedure checks finer scopes itself).
+ */
+export function scopedProcedure(scope: string | null) {
+  return publicProcedure.meta(scope === null ? {} : { scope }).use(({ ctx, next }) => {
     const denied = accessError(ctx.principal, ctx.authError, scope);
     if (denied || !ctx.principal) throw denied;
     return next({ ctx: { ...ctx, principal: ctx.principal } });

@@ -18,7 +18,8 @@ const LiveInputSchema = z.object({
 });
 
 export const eventsRouter = router({
-  live: scopedProcedure('market:read')
+  // Any signed-in key: each channel needs its own scope (a trading-only key may follow its orders).
+  live: scopedProcedure(null)
     .input(LiveInputSchema)
     .subscription(async function* ({ ctx, input, signal }) {
       const parsed = parseChannels(input.channels.join(','), MAX_CHANNELS);

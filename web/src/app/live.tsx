@@ -8,6 +8,8 @@ import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { matchesChannels, parseChannels, type Channel } from '../../../server/events/channels';
 import type { FeedEvent } from '../../../server/events/schema';
+import type { Scope } from '../../../server/auth/schema';
+import { useSession } from '../auth/session';
 import { useTRPC } from '../trpc';
 
 export type { FeedEvent };
@@ -41,10 +43,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const lastEventId = useRef<string | null>(null);
   const [union, setUnion] = useState<string[]>([]);
 
+  // Only channels the key may read: the server refuses a subscription naming any other.
+  const { can } = useSession();
   const recompute = useCallback(() => {
-    const names = [...new Set([...listeners.current].flatMap((l) => l.channels.map((c) => c.name)))].sort();
+    const readable = [...listeners.current].flatMap((l) => l.channels.filter((c) => can(c.scope as Scope)).map((c) => c.name));
+    const names = [...new Set(readable)].sort();
     setUnion((old) => (old.join(',') === names.join(',') ? old : names));
-  }, []);
+  }, [can]);
 
   const register = useCallback(
     (channels: readonly string[], onEvent: (event: FeedEvent) => void) => {
@@ -95,13 +100,15 @@ export function LiveProvider({ children }: { children: ReactNode }) {
  */
 export function useLiveEvents(channels: readonly string[], onEvent: (event: FeedEvent) => void): boolean {
   const { state, register } = useContext(LiveContext);
+  const { can } = useSession();
   const handler = useRef(onEvent);
   useEffect(() => {
     handler.current = onEvent;
   });
   const key = channels.join(',');
   useEffect(() => (key ? register(key.split(','), (event) => handler.current(event)) : undefined), [key, register]);
-  return state === 'live' && key !== '';
+  // Live only if the key may read some of them (the provider leaves the others out).
+  return state === 'live' && parse(channels).some((c) => can(c.scope as Scope));
 }
 
 /**

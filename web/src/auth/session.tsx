@@ -1,6 +1,6 @@
 // The signed-in key as the SPA sees it (auth.me): its name, visible prefix and scopes. Controls ask
 // `can(scope)` before they render; the server enforces the same scopes on every call anyway.
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, type ReactNode } from 'react';
 import type { Scope } from '../../../server/auth/schema';
 import { Empty } from '../app/states';
 import type { RouterOutputs } from '../trpc';
@@ -17,7 +17,8 @@ interface Session {
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ me, signOut, children }: { me: Me; signOut: () => Promise<void>; children: ReactNode }) {
-  const can = (scope: Scope) => me.scopes.includes(scope) || me.scopes.includes('admin');
+  // Stable while the scopes are: the live provider recomputes its channels when it changes.
+  const can = useCallback((scope: Scope) => me.scopes.includes(scope) || me.scopes.includes('admin'), [me.scopes]);
   return <SessionContext.Provider value={{ me, can, signOut }}>{children}</SessionContext.Provider>;
 }
 
