@@ -56,6 +56,6 @@ test('define, preview, download and save a dataset; its lineage shows the model 
 
   await page.getByRole('tab', { name: 'Models' }).click();
   await page.getByRole('radiogroup', { name: 'Scope' }).getByRole('radio', { name: 'All series' }).click();
-  await page.getByRole('cell', { name: `${name}-xgb 1`, exact: true }).click();
+  await page.getByRole('cell', { name: `${name}-xgb 1.0.0`, exact: true }).click();
   await expect(page.getByRole('complementary', { name: 'Model details' })).toContainText(`${name} v1`);
 });

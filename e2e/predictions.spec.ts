@@ -45,10 +45,15 @@ test('the accuracy view shows the API’s hit rates', async ({ adminPage: page, 
   await screenshot(page, testInfo, 'accuracy');
 
   // The 30-day window: hit rate, Brier score and coverage as the API reports them for that window.
+  // Columns are read before the switch: while the new window loads, the table is not there.
+  const headers = await table.getByRole('columnheader').allTextContents();
+  const column = (name: string) => {
+    const index = headers.findIndex((h) => h.startsWith(name));
+    expect(index, `column ${name}`).toBeGreaterThanOrEqual(0);
+    return index;
+  };
   await page.getByRole('radio', { name: '30d' }).click();
   const month = await apiGet<Accuracy>(request, server, '/predictions/accuracy?ticker=SPY&timeframe=1h&window=30d');
-  const headers = await table.getByRole('columnheader').allTextContents();
-  const column = (name: string) => headers.findIndex((h) => h.startsWith(name));
   for (const model of month.models) {
     const row = table.getByRole('row', { name: new RegExp(`${model.modelName} ${model.modelVersion.replaceAll('.', '\\.')}`) });
     await expect(row.getByRole('cell').nth(column('Hit rate'))).toHaveText(formatPercent(model.hitRate));
