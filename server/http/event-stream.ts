@@ -41,8 +41,17 @@ function lastEventIdOf(req: Request): string | undefined | null {
   return /^\d{1,18}$/.test(value) ? value : null;
 }
 
-const frame = (event: FeedEvent): string =>
-  `id: ${event.id}\nevent: ${eventType(event.topic)}\ndata: ${JSON.stringify({ name: event.name, ticker: event.ticker, timeframe: event.timeframe, createdAt: event.createdAt, payload: event.payload })}\n\n`;
+/** Frames already made: the hub hands the same event object to every stream, so it is encoded once. */
+const frames = new WeakMap<FeedEvent, string>();
+
+function frame(event: FeedEvent): string {
+  let text = frames.get(event);
+  if (text === undefined) {
+    text = `id: ${event.id}\nevent: ${eventType(event.topic)}\ndata: ${JSON.stringify({ name: event.name, ticker: event.ticker, timeframe: event.timeframe, createdAt: event.createdAt, payload: event.payload })}\n\n`;
+    frames.set(event, text);
+  }
+  return text;
+}
 
 export function eventStreamRoute(services: Pick<Services, 'events'>, limits: StreamLimits): Router {
   /** Open streams on this instance per key (a session counts as its key). */

@@ -2,10 +2,13 @@
 // second through the real upsert (one bar per transaction), timed from the moment the writer sends
 // COMMIT to each subscriber's receipt of the event; beside it, in the same run, a bare PostgreSQL
 // NOTIFY (autocommit, so the statement is its commit) timed from send to a LISTENing client's
-// receipt, at the same rate. The server runs in this process on a loopback port; the bench's
-// ticker and its events are removed afterwards.
+// receipt, at the same rate. The server runs in this process on a loopback port, the subscribers in
+// a worker thread (stream-subscribers.ts), so their parsing does not queue behind the server's
+// fan-out on one event loop; times are epoch ms from performance.timeOrigin, one clock for both.
+// The bench's ticker and its events are removed afterwards.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/database';
@@ -13,7 +16,6 @@ import type { ReadPool } from '../../server/db/read-router';
 import { createApp } from '../../server/http/app';
 import { MarketDataRepository } from '../../server/market-data/repository';
 import { createServices } from '../../server/services';
-import { openSse, type SseClient } from '../../server/testing/sse';
 import { withScratchTicker } from './scratch-series';
 
 export const STREAM_SUBSCRIBERS = 50;
@@ -107,25 +109,25 @@ export async function benchStream(db: Database, seconds: number): Promise<Stream
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { key, info } = await services.auth.createKey('bench-stream', ['market:read'], new Date(Date.now() + 3_600_000));
   const count = Math.round(seconds * STREAM_BARS_PER_SECOND);
-  const clients: SseClient[] = [];
+  // A worker does not inherit tsx's loader: it registers it, then loads the TypeScript entry.
+  const entry = new URL('./stream-subscribers.ts', import.meta.url).href;
+  const subscribers = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, {
+    eval: true,
+    workerData: { url: `${url}/api/stream?channels=bars:${TICKER}:1m`, key, subscribers: STREAM_SUBSCRIBERS, t0: T0 },
+  });
+  // Listened for at once: a message nobody listens for yet is dropped.
+  const subscribed = new Promise<void>((resolve, reject) => {
+    subscribers.once('message', () => resolve());
+    subscribers.once('error', reject);
+  });
+  subscribed.catch(() => undefined); // awaited below; a failure before then is not unhandled
   try {
     return await withScratchTicker(db.pool, TICKER, async () => {
       // Bar i is stamped T0 + i minutes: its event's timestamp says which commit it belongs to.
       const committedAt = new Map<number, number>();
       const writing = new AsyncLocalStorage<number>();
-      const bars = new MarketDataRepository(commitTimingPool(db.pool, () => committedAt.set(writing.getStore()!, performance.now())));
-      const samples: number[] = [];
-      for (let i = 0; i < STREAM_SUBSCRIBERS; i += 1) {
-        const client = await openSse(`${url}/api/stream?channels=bars:${TICKER}:1m`, { Authorization: `Bearer ${key}` });
-        if (client.status !== 200) throw new Error(`stream subscriber ${i}: HTTP ${client.status}`);
-        client.onFrame = (frame) => {
-          if (frame.event !== 'bar' || !frame.data) return;
-          const minute = (Date.parse((JSON.parse(frame.data) as { payload: { timestamp: string } }).payload.timestamp) - T0) / 60_000;
-          const committed = committedAt.get(minute);
-          if (committed !== undefined) samples.push(frame.receivedAt - committed);
-        };
-        clients.push(client);
-      }
+      const bars = new MarketDataRepository(commitTimingPool(db.pool, () => committedAt.set(writing.getStore()!, performance.timeOrigin + performance.now())));
+      await subscribed;
       const notify = latencies(await notifyRoundTrips(db, count));
       await paced(count, STREAM_BARS_PER_SECOND, async (i) => {
         const price = 100 + (i % 50) / 10;
@@ -142,10 +144,16 @@ export async function benchStream(db: Database, seconds: number): Promise<Stream
         await writing.run(i, () => bars.upsertBars([bar]));
       });
       await sleep(1000);
+      subscribers.postMessage('finish');
+      const { receipts } = await new Promise<{ receipts: Array<[number, number]> }>((resolve) => subscribers.once('message', resolve));
+      const samples = receipts.flatMap(([index, receivedAt]) => {
+        const committed = committedAt.get(index);
+        return committed === undefined ? [] : [receivedAt - committed];
+      });
       return { stream: latencies(samples), notify, bars: count };
     });
   } finally {
-    clients.forEach((c) => c.close());
+    await subscribers.terminate();
     await services.events.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
