@@ -4,12 +4,11 @@
 // and the run goes on to the next windows; a later run fills the failed windows with the true bars.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
-import { logger } from '../logger';
 import { MarketDataRepository } from '../market-data/repository';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { ingestionServiceFor } from '../testing/ingestion';
 import { startFakePolygon, type FakePolygon } from '../../tooling/fake-polygon/server';
-import { IngestionRepository } from './repository';
-import { IngestionService } from './service';
+import type { IngestionService } from './service';
 
 /** Five months of regular-session minutes: five monthly 1m windows, one request each. */
 const source = simulateMinuteBars(DEMO_TICKERS[0]!, sessionsBetween('2025-01-01', '2025-05-31'), 11);
@@ -29,20 +28,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function service(): IngestionService {
-  return new IngestionService({
-    repository: new IngestionRepository(db.prisma, db.pool),
-    marketData: bars,
-    log: logger,
-    now: () => new Date('2026-02-10T15:00:00Z'),
-    settings: {
-      // One retry: each broken window costs two requests, both broken.
-      polygon: { apiKey: 'test-key', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 1, backoff: { baseMs: 5, maxMs: 10 } },
-      refresh: { tickers: [], timeframes: [], cron: [] },
-      heartbeatMs: 100,
-    },
-  });
-}
+// One retry: each broken window costs two requests, both broken.
+const service = () => ingestionServiceFor(db, fake.url, { polygon: { maxRetries: 1, backoff: { baseMs: 5, maxMs: 10 } }, deps: { marketData: bars } });
 
 const backfill = (s: IngestionService) => s.runBackfill({ tickers: [TICKER], timeframes: ['1m'], from: '2025-01-01', to: '2025-05-31' });
 

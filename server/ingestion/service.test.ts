@@ -1,16 +1,15 @@
 // End to end over real HTTP (fake Polygon) into a real PostgreSQL: backfill, resume, faults, logs,
 // gap validation of what was stored.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { logger } from '../logger';
 import { MarketDataRepository } from '../market-data/repository';
 import type { Timeframe } from '../market-data/schema';
 import { sessionsBetween, simulateMinuteBars, DEMO_TICKERS } from '../demo/market-simulator';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { ingestionServiceFor } from '../testing/ingestion';
 import { metricValue } from '../testing/metrics';
 import { formatNy, nyWallTimeToUtc } from './calendar';
 import { startFakePolygon, type FakePolygon, type FakeBarInput } from '../../tooling/fake-polygon/server';
 import { loadSpyDailyBars, loadSpyMinuteBars } from '../../tooling/reference/reference-csv';
-import { IngestionRepository } from './repository';
 import type { ProgressEvent } from './runner';
 import { IngestionService, type IngestionServiceDeps } from './service';
 
@@ -35,20 +34,8 @@ afterAll(async () => {
 });
 beforeEach(() => fake.setFaults());
 
-function service(overrides: Partial<IngestionServiceDeps> = {}): IngestionService {
-  return new IngestionService({
-    repository: new IngestionRepository(db.prisma, db.pool),
-    marketData: bars,
-    log: logger,
-    now: () => new Date('2026-02-10T15:00:00Z'),
-    settings: {
-      polygon: { apiKey: 'test-key', baseUrl: fake.url, plan: 'developer', requestsPerSecond: 99, pacing: 'off', maxRetries: 3, backoff: { baseMs: 5, maxMs: 20 } },
-      refresh: { tickers: [], timeframes: [], cron: [] },
-      heartbeatMs: 100,
-    },
-    ...overrides,
-  });
-}
+const service = (overrides: Partial<IngestionServiceDeps> = {}) =>
+  ingestionServiceFor(db, fake.url, { polygon: { backoff: { baseMs: 5, maxMs: 20 } }, deps: { marketData: bars, ...overrides } });
 
 /** Serves `input` under a fresh ticker so tests do not share stored series. */
 function serve(ticker: string, input: readonly FakeBarInput[], timeframe: 'minute' | 'daily' = 'minute'): string {
