@@ -108,7 +108,8 @@ export function useLiveEvents(channels: readonly string[], onEvent: (event: Feed
   const key = channels.join(',');
   useEffect(() => (key ? register(key.split(','), (event) => handler.current(event)) : undefined), [key, register]);
   // Live only if the key may read some of them (the provider leaves the others out).
-  return state === 'live' && parse(channels).some((c) => can(c.scope as Scope));
+  const readable = useMemo(() => parse(key.split(',')).some((c) => can(c.scope as Scope)), [key, can]);
+  return state === 'live' && readable;
 }
 
 /**
